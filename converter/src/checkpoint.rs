@@ -1,0 +1,156 @@
+//! Reading tensors from a Hugging Face checkpoint folder: `model.safetensors`, or shards listed in
+//! `model.safetensors.index.json`. Names are resolved from the engine's canonical names to
+//! whatever the checkpoint uses: with or without the `electra.` prefix, `bert.`-prefixed or bare
+//! BERT names, and legacy `LayerNorm.gamma` / `LayerNorm.beta`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype, SafeTensors};
+
+use crate::ConvertError;
+
+struct Shard {
+    path: PathBuf,
+    map: memmap2::Mmap,
+}
+
+struct Entry {
+    shard: usize,
+    dtype: Dtype,
+    shape: Vec<usize>,
+}
+
+/// An opened checkpoint: the shards mapped, the tensor directory read, no tensor data copied.
+pub struct Checkpoint {
+    shards: Vec<Shard>,
+    entries: BTreeMap<String, Entry>,
+    used: std::cell::RefCell<BTreeSet<String>>,
+}
+
+/// A tensor converted to f32.
+pub struct Tensor {
+    pub key: String,
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> ConvertError {
+    ConvertError::Io { path: path.to_path_buf(), source }
+}
+
+impl Checkpoint {
+    pub fn open(dir: &Path) -> Result<Self, ConvertError> {
+        let single = dir.join("model.safetensors");
+        let index = dir.join("model.safetensors.index.json");
+        let files: Vec<PathBuf> = if single.is_file() {
+            vec![single]
+        } else if index.is_file() {
+            let text = std::fs::read_to_string(&index).map_err(|e| io_err(&index, e))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| ConvertError::Json { file: index.display().to_string(), source: e })?;
+            let map = v.get("weight_map").and_then(|m| m.as_object()).ok_or_else(|| ConvertError::Checkpoint(
+                format!("{} has no weight_map object", index.display()),
+            ))?;
+            let names: BTreeSet<&str> = map.values().filter_map(|f| f.as_str()).collect();
+            names.into_iter().map(|f| dir.join(f)).collect()
+        } else if dir.join("pytorch_model.bin").is_file() {
+            return Err(ConvertError::Checkpoint(format!(
+                "{} holds only pytorch_model.bin; save it as safetensors first \
+                 (model.save_pretrained(dir, safe_serialization=True))",
+                dir.display()
+            )));
+        } else {
+            return Err(ConvertError::Checkpoint(format!(
+                "{} has neither model.safetensors nor model.safetensors.index.json",
+                dir.display()
+            )));
+        };
+        let mut shards = Vec::new();
+        let mut entries = BTreeMap::new();
+        for path in files {
+            let file = File::open(&path).map_err(|e| io_err(&path, e))?;
+            // SAFETY: read-only private map of a checkpoint we only read; a concurrent writer
+            // could change bytes under us, which can only give wrong values, as every access
+            // below goes through the safetensors parser's bounds-checked views.
+            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| io_err(&path, e))?;
+            let st = SafeTensors::deserialize(&map).map_err(|e| ConvertError::Checkpoint(format!(
+                "{} is not a valid safetensors file: {e}",
+                path.display()
+            )))?;
+            for (name, view) in st.tensors() {
+                entries.insert(name, Entry { shard: shards.len(), dtype: view.dtype(), shape: view.shape().to_vec() });
+            }
+            drop(st);
+            shards.push(Shard { path, map });
+        }
+        Ok(Checkpoint { shards, entries, used: Default::default() })
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// Checkpoint keys that may hold the canonical tensor `name`, most specific first.
+    fn candidates(name: &str) -> Vec<String> {
+        let mut forms = vec![name.to_string()];
+        if let Some(rest) = name.strip_prefix("electra.") {
+            forms.push(rest.to_string());
+            forms.push(format!("bert.{rest}"));
+        }
+        let mut all = forms.clone();
+        for f in &forms {
+            if let Some(stem) = f.strip_suffix("LayerNorm.weight") {
+                all.push(format!("{stem}LayerNorm.gamma"));
+            } else if let Some(stem) = f.strip_suffix("LayerNorm.bias") {
+                all.push(format!("{stem}LayerNorm.beta"));
+            }
+        }
+        all
+    }
+
+    /// The checkpoint key holding canonical tensor `name`, if any.
+    pub fn resolve(&self, name: &str) -> Option<String> {
+        Self::candidates(name).into_iter().find(|k| self.entries.contains_key(k))
+    }
+
+    /// Reads canonical tensor `name` as f32 (from f32, f16, bf16 or f64 storage).
+    pub fn get(&self, name: &str) -> Result<Option<Tensor>, ConvertError> {
+        let Some(key) = self.resolve(name) else { return Ok(None) };
+        let entry = &self.entries[&key];
+        let shard = &self.shards[entry.shard];
+        let st = SafeTensors::deserialize(&shard.map)
+            .map_err(|e| ConvertError::Checkpoint(format!("{}: {e}", shard.path.display())))?;
+        let view = st.tensor(&key).map_err(|e| ConvertError::Checkpoint(format!("{key}: {e}")))?;
+        let bytes = view.data();
+        let data: Vec<f32> = match entry.dtype {
+            Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            Dtype::F16 => bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            Dtype::BF16 => bytes.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            Dtype::F64 => bytes
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+                .collect(),
+            other => {
+                return Err(ConvertError::Checkpoint(format!("tensor {key} has dtype {other:?}, expected a float type")))
+            }
+        };
+        if let Some(bad) = data.iter().position(|v| !v.is_finite()) {
+            return Err(ConvertError::Checkpoint(format!("tensor {key} holds a non-finite value at element {bad}")));
+        }
+        self.used.borrow_mut().insert(key.clone());
+        Ok(Some(Tensor { key, shape: entry.shape.clone(), data }))
+    }
+
+    /// Keys never read, minus those transformers itself ignores (position_ids, pooler).
+    pub fn unused(&self) -> Vec<String> {
+        let used = self.used.borrow();
+        self.entries
+            .keys()
+            .filter(|k| !used.contains(*k))
+            .filter(|k| !k.ends_with("position_ids") && !k.contains("pooler."))
+            .cloned()
+            .collect()
+    }
+}

@@ -1,0 +1,233 @@
+//! # electra-convert
+//!
+//! Hugging Face ELECTRA (or BERT) checkpoint folder → one flat model file (docs/file-format.md).
+//!
+//! * `hf_config`  — config.json with transformers' defaults, the head choice, labels.
+//! * `checkpoint` — safetensors (single or sharded), name resolution, dtype widening.
+//! * `quantize`   — per-row int8 and f16.
+//! * `convert`    — puts them together in the engine's canonical tensor order; `write_atomic`.
+
+pub mod checkpoint;
+pub mod hf_config;
+pub mod quantize;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use electra_engine::buffer::AlignedBytes;
+use electra_engine::config::{Config, Head};
+use electra_engine::format::names::{self, Role};
+use electra_engine::format::write::{FileBuilder, HeaderInfo};
+use electra_engine::format::{DType, TokenizerSettings};
+
+use checkpoint::Checkpoint;
+use hf_config::HfConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{file} is not valid JSON: {source}")]
+    Json { file: String, source: serde_json::Error },
+    #[error("config.json: `{field}` {reason}")]
+    Config { field: String, reason: String },
+    #[error("{0}")]
+    Checkpoint(String),
+    #[error("the checkpoint is missing weights that {head} needs (refusing to use random weights): {}", names.join(", "))]
+    MissingTensors { head: &'static str, names: Vec<String> },
+    #[error("tensor {name} has shape {found:?}, but the config implies {expected:?}")]
+    Shape { name: String, found: Vec<usize>, expected: Vec<usize> },
+    #[error("the written file does not load back: {0}")]
+    Engine(#[from] electra_engine::Error),
+}
+
+/// How linear weights and embedding tables are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightType {
+    Int8,
+    F16,
+    F32,
+}
+
+impl WeightType {
+    fn dtype(self) -> DType {
+        match self {
+            WeightType::Int8 => DType::I8,
+            WeightType::F16 => DType::F16,
+            WeightType::F32 => DType::F32,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub model_dir: PathBuf,
+    pub weight_type: WeightType,
+    /// Overrides `config.architectures` (e.g. run a discriminator as the base model).
+    pub head: Option<Head>,
+    /// Show a progress bar on stderr (only drawn on a terminal).
+    pub progress: bool,
+}
+
+/// A converted model, ready to be written.
+pub struct Converted {
+    pub bytes: Vec<u8>,
+    pub head: Head,
+    pub config: Config,
+    pub tensors: usize,
+    /// Checkpoint tensors the chosen head does not use (other heads' weights, ...).
+    pub unused: Vec<String>,
+    /// Tokenizer files bundled into the model.
+    pub bundled: Vec<&'static str>,
+}
+
+/// Files bundled into the model under `blob/<name>` when present.
+pub const BUNDLED_FILES: [&str; 3] = ["vocab.txt", "tokenizer.json", "tokenizer_config.json"];
+
+fn read_text(path: &Path) -> Result<String, ConvertError> {
+    std::fs::read_to_string(path).map_err(|source| ConvertError::Io { path: path.to_path_buf(), source })
+}
+
+/// Tokenizer settings as transformers resolves them: tokenizer_config.json wins, then the
+/// tokenizer.json normalizer, then BERT defaults.
+fn tokenizer_settings(dir: &Path) -> Result<Option<TokenizerSettings>, ConvertError> {
+    let has_vocab = dir.join("vocab.txt").is_file() || dir.join("tokenizer.json").is_file();
+    if !has_vocab {
+        return Ok(None);
+    }
+    let mut s = TokenizerSettings { do_lower_case: true, strip_accents: None, tokenize_chinese_chars: true, model_max_length: None };
+    let tj = dir.join("tokenizer.json");
+    if tj.is_file() {
+        let v: serde_json::Value =
+            serde_json::from_str(&read_text(&tj)?).map_err(|e| ConvertError::Json { file: "tokenizer.json".into(), source: e })?;
+        if let Some(n) = v.get("normalizer").filter(|n| n.get("type").and_then(|t| t.as_str()) == Some("BertNormalizer")) {
+            if let Some(b) = n.get("lowercase").and_then(|x| x.as_bool()) {
+                s.do_lower_case = b;
+            }
+            s.strip_accents = n.get("strip_accents").and_then(|x| x.as_bool());
+            if let Some(b) = n.get("handle_chinese_chars").and_then(|x| x.as_bool()) {
+                s.tokenize_chinese_chars = b;
+            }
+        }
+    }
+    let tc = dir.join("tokenizer_config.json");
+    if tc.is_file() {
+        let v: serde_json::Value = serde_json::from_str(&read_text(&tc)?)
+            .map_err(|e| ConvertError::Json { file: "tokenizer_config.json".into(), source: e })?;
+        if let Some(b) = v.get("do_lower_case").and_then(|x| x.as_bool()) {
+            s.do_lower_case = b;
+        }
+        if let Some(x) = v.get("strip_accents") {
+            s.strip_accents = x.as_bool();
+        }
+        if let Some(b) = v.get("tokenize_chinese_chars").and_then(|x| x.as_bool()) {
+            s.tokenize_chinese_chars = b;
+        }
+        // Absent or huge (transformers' 1e30 "no limit") means no limit.
+        s.model_max_length = v.get("model_max_length").and_then(|x| x.as_u64()).and_then(|x| u32::try_from(x).ok());
+    }
+    Ok(Some(s))
+}
+
+/// Converts a checkpoint folder into model-file bytes, checked by loading them back.
+pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
+    let dir = &opts.model_dir;
+    let config_path = dir.join("config.json");
+    let hf = HfConfig::parse(&read_text(&config_path)?)?;
+    let head = hf.choose_head(opts.head)?;
+    let config = hf.config.clone();
+    config.validate(head).map_err(|e| ConvertError::Config { field: "config".into(), reason: e.to_string() })?;
+    let ckpt = Checkpoint::open(dir)?;
+
+    let lm_head = matches!(head, Head::MaskedLm | Head::CausalLm);
+    let lm_head_tied = lm_head && ckpt.resolve("generator_lm_head.weight").is_none();
+    if lm_head_tied && !hf.tie_word_embeddings {
+        return Err(ConvertError::MissingTensors { head: head.hf_class(), names: vec!["generator_lm_head.weight".into()] });
+    }
+
+    let specs: Vec<_> = names::expected(&config, head, lm_head_tied).collect();
+    let missing: Vec<String> =
+        specs.iter().map(|s| s.name().as_str().to_string()).filter(|n| ckpt.resolve(n).is_none()).collect();
+    if !missing.is_empty() {
+        return Err(ConvertError::MissingTensors { head: head.hf_class(), names: missing });
+    }
+
+    let bar = if opts.progress {
+        let b = indicatif::ProgressBar::new(specs.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} tensors")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message("converting");
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    let mut builder = FileBuilder::new();
+    for spec in &specs {
+        let name = spec.name();
+        let name = name.as_str();
+        let t = ckpt.get(name)?.ok_or_else(|| ConvertError::MissingTensors { head: head.hf_class(), names: vec![name.into()] })?;
+        let expected: Vec<usize> = spec.dims().iter().map(|&d| d as usize).collect();
+        if t.shape != expected {
+            return Err(ConvertError::Shape { name: t.key, found: t.shape, expected });
+        }
+        let cols = *spec.dims().last().unwrap_or(&1) as usize;
+        match (spec.role, opts.weight_type) {
+            (Role::Param, _) | (_, WeightType::F32) => builder.add_f32(name, spec.dims(), &t.data),
+            (_, WeightType::F16) => builder.add_f16(name, spec.dims(), &quantize::to_f16(&t.data)),
+            (_, WeightType::Int8) => {
+                let (q, scales, sums) = quantize::quantize_rows_i8(&t.data, cols);
+                builder.add_i8(name, spec.dims(), &q, &scales, &sums);
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let mut bundled = Vec::new();
+    for f in BUNDLED_FILES {
+        let p = dir.join(f);
+        if p.is_file() {
+            let bytes = std::fs::read(&p).map_err(|source| ConvertError::Io { path: p.clone(), source })?;
+            builder.add_blob(&format!("blob/{f}"), &bytes);
+            bundled.push(f);
+        }
+    }
+
+    let labels = if matches!(head, Head::SequenceClassification | Head::TokenClassification) { hf.labels.clone() } else { Vec::new() };
+    let info = HeaderInfo {
+        config: config.clone(),
+        head,
+        weight_dtype: opts.weight_type.dtype(),
+        lm_head_tied,
+        labels,
+        tokenizer: tokenizer_settings(dir)?,
+        producer: format!("electra-convert {}", env!("CARGO_PKG_VERSION")),
+    };
+    let bytes = builder.build(&info)?;
+    // Load the result back: the engine's validation is the converter's last check.
+    let aligned = AlignedBytes::from_slice(&bytes);
+    electra_engine::Model::from_bytes(&aligned)?;
+    Ok(Converted { bytes, head, config, tensors: specs.len(), unused: ckpt.unused(), bundled })
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
+/// A failure at any point leaves no partial output (and removes the temporary file).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ConvertError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let io = |source| ConvertError::Io { path: tmp.clone(), source };
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(|source| ConvertError::Io { path: path.to_path_buf(), source })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,148 @@
+//! Writing model files (used by the converter; needs `alloc`). The layout is the one `parse`
+//! reads; docs/file-format.md specifies it byte by byte.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::{DType, Header, Preamble, TensorRecord, TokenizerSettings, ALIGN, FORMAT_VERSION, MAGIC, PREAMBLE_LEN};
+use crate::config::{Config, Head};
+use crate::Error;
+
+/// Everything of the header but the name pool, which the writer builds.
+#[derive(Debug, Clone)]
+pub struct HeaderInfo {
+    pub config: Config,
+    pub head: Head,
+    pub weight_dtype: DType,
+    pub lm_head_tied: bool,
+    pub labels: Vec<String>,
+    pub tokenizer: Option<TokenizerSettings>,
+    pub producer: String,
+}
+
+struct Pending {
+    name: String,
+    dtype: DType,
+    shape: Vec<u32>,
+    data: Vec<u8>,
+    aux: Vec<u8>,
+}
+
+/// Collects tensors in file order, then lays out and serialises the file.
+#[derive(Default)]
+pub struct FileBuilder {
+    tensors: Vec<Pending>,
+}
+
+fn align_up(x: usize) -> usize {
+    x.div_ceil(ALIGN) * ALIGN
+}
+
+impl FileBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add_f32(&mut self, name: &str, shape: &[u32], data: &[f32]) {
+        self.push(name, DType::F32, shape, bytemuck::cast_slice(data).to_vec(), Vec::new());
+    }
+
+    pub fn add_f16(&mut self, name: &str, shape: &[u32], data: &[half::f16]) {
+        self.push(name, DType::F16, shape, bytemuck::cast_slice(data).to_vec(), Vec::new());
+    }
+
+    /// An int8 tensor with one scale and one integer row sum per row.
+    pub fn add_i8(&mut self, name: &str, shape: &[u32], data: &[i8], scales: &[f32], row_sums: &[i32]) {
+        let mut aux = Vec::with_capacity(scales.len() * 8);
+        aux.extend_from_slice(bytemuck::cast_slice(scales));
+        aux.extend_from_slice(bytemuck::cast_slice(row_sums));
+        self.push(name, DType::I8, shape, bytemuck::cast_slice(data).to_vec(), aux);
+    }
+
+    /// An opaque bundled file (`blob/vocab.txt`, ...).
+    pub fn add_blob(&mut self, name: &str, bytes: &[u8]) {
+        self.push(name, DType::U8, &[bytes.len() as u32], bytes.to_vec(), Vec::new());
+    }
+
+    fn push(&mut self, name: &str, dtype: DType, shape: &[u32], data: Vec<u8>, aux: Vec<u8>) {
+        self.tensors.push(Pending { name: name.into(), dtype, shape: shape.to_vec(), data, aux });
+    }
+
+    pub fn build(&self, info: &HeaderInfo) -> Result<Vec<u8>, Error> {
+        if info.labels.iter().any(|l| l.contains('\n')) {
+            return Err(Error::Header("a label name contains a newline"));
+        }
+        let mut names = String::new();
+        let mut records = Vec::with_capacity(self.tensors.len());
+        let mut data_len = 0usize;
+        for t in &self.tensors {
+            if t.shape.len() > 4 {
+                return Err(Error::Header("tensor rank above 4"));
+            }
+            let mut shape = [1u32; 4];
+            shape[..t.shape.len()].copy_from_slice(&t.shape);
+            let data_offset = align_up(data_len);
+            let mut end = data_offset + t.data.len();
+            let aux_offset = if t.aux.is_empty() { 0 } else { align_up(end) };
+            if !t.aux.is_empty() {
+                end = aux_offset + t.aux.len();
+            }
+            data_len = end;
+            records.push(TensorRecord {
+                name_offset: names.len() as u32,
+                name_len: t.name.len() as u32,
+                dtype: t.dtype as u8,
+                rank: t.shape.len() as u8,
+                layout: 0,
+                reserved0: 0,
+                shape,
+                reserved1: 0,
+                data_offset: data_offset as u64,
+                data_len: t.data.len() as u64,
+                aux_offset: aux_offset as u64,
+                aux_len: t.aux.len() as u64,
+            });
+            names.push_str(&t.name);
+        }
+        let labels = info.labels.join("\n");
+        let header = Header {
+            config: info.config.clone(),
+            head: info.head,
+            weight_dtype: info.weight_dtype,
+            lm_head_tied: info.lm_head_tied,
+            labels: &labels,
+            tokenizer: info.tokenizer.clone(),
+            names: &names,
+            producer: &info.producer,
+        };
+        let header_bytes = postcard::to_allocvec(&header).map_err(|_| Error::Header("header does not encode"))?;
+        let table_offset = align_up(PREAMBLE_LEN + header_bytes.len());
+        let data_offset = align_up(table_offset + records.len() * core::mem::size_of::<TensorRecord>());
+        let data_len = align_up(data_len);
+        let mut out = alloc::vec![0u8; data_offset + data_len];
+        out[PREAMBLE_LEN..PREAMBLE_LEN + header_bytes.len()].copy_from_slice(&header_bytes);
+        out[table_offset..table_offset + records.len() * 64].copy_from_slice(bytemuck::cast_slice(&records));
+        for (t, r) in self.tensors.iter().zip(&records) {
+            let d = data_offset + r.data_offset as usize;
+            out[d..d + t.data.len()].copy_from_slice(&t.data);
+            if !t.aux.is_empty() {
+                let a = data_offset + r.aux_offset as usize;
+                out[a..a + t.aux.len()].copy_from_slice(&t.aux);
+            }
+        }
+        let preamble = Preamble {
+            magic: MAGIC,
+            version: FORMAT_VERSION,
+            reserved: 0,
+            header_len: header_bytes.len() as u64,
+            table_offset: table_offset as u64,
+            table_count: records.len() as u64,
+            data_offset: data_offset as u64,
+            data_len: data_len as u64,
+            meta_crc: crc32fast::hash(&out[PREAMBLE_LEN..data_offset]),
+            data_crc: crc32fast::hash(&out[data_offset..]),
+        };
+        out[..PREAMBLE_LEN].copy_from_slice(bytemuck::bytes_of(&preamble));
+        Ok(out)
+    }
+}

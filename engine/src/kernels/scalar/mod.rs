@@ -1,0 +1,3 @@
+//! Portable reference kernels.
+
+pub mod gemm_f32;

@@ -1,0 +1,17 @@
+//! The FFN half of an encoder layer: `x = LayerNorm(act(a·Wiᵀ + bi)·Woᵀ + bo + a)`.
+
+use super::weights::LayerWeights;
+use crate::config::Config;
+use crate::ops::{activations, layer_norm, linear};
+
+/// `a` [T, H] is the attention block's output; the layer's output goes to `x` [T, H].
+pub fn forward(lw: &LayerWeights<'_>, c: &Config, tokens: usize, a: &[f32], inter: &mut [f32], x: &mut [f32]) {
+    let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
+    let inter = &mut inter[..tokens * i];
+    linear::linear(a, tokens, &lw.intermediate, inter);
+    activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight);
+    let x = &mut x[..tokens * h];
+    linear::linear(inter, tokens, &lw.output, x);
+    let ln = &lw.output_layer_norm;
+    layer_norm::add_layer_norm(x, &a[..tokens * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
+}

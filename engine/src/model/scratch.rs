@@ -1,0 +1,96 @@
+//! Caller-owned working memory: one f32 slice carved into the buffers of a forward pass.
+
+use crate::config::Config;
+use crate::Error;
+
+/// Buffer sizes (in f32) for `batch × seq` new tokens attending over `past + seq` positions.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub tokens: usize,
+    pub hidden: usize,
+    pub embedding: usize,
+    pub intermediate: usize,
+    pub seq: usize,
+    pub kv_len: usize,
+}
+
+impl Layout {
+    pub fn new(c: &Config, batch: usize, seq: usize, past: usize) -> Self {
+        Layout {
+            tokens: batch.saturating_mul(seq),
+            hidden: c.hidden_size as usize,
+            embedding: c.embedding_size as usize,
+            intermediate: c.intermediate_size as usize,
+            seq,
+            kv_len: past.saturating_add(seq),
+        }
+    }
+
+    fn sizes(&self) -> [usize; 10] {
+        let t = self.tokens;
+        let th = t.saturating_mul(self.hidden);
+        let wide = self.hidden.max(self.embedding);
+        [
+            th,                                      // x
+            t.saturating_mul(self.embedding),        // emb
+            th,                                      // q
+            th,                                      // k
+            th,                                      // v
+            th,                                      // ctx
+            th,                                      // a
+            t.saturating_mul(self.intermediate),     // inter
+            self.seq.saturating_mul(self.kv_len),    // scores
+            t.saturating_mul(wide).saturating_mul(2), // head
+        ]
+    }
+
+    pub fn len(&self) -> usize {
+        self.sizes().iter().fold(0usize, |a, &b| a.saturating_add(b))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The named buffers of one forward pass (shapes in comments; T = batch·seq tokens).
+pub struct Scratch<'s> {
+    /// [T, H] hidden states between layers.
+    pub x: &'s mut [f32],
+    /// [T, E] embeddings before the projection.
+    pub emb: &'s mut [f32],
+    /// [T, H] queries, keys, values and attention context.
+    pub q: &'s mut [f32],
+    pub k: &'s mut [f32],
+    pub v: &'s mut [f32],
+    pub ctx: &'s mut [f32],
+    /// [T, H] attention block output (the FFN residual).
+    pub a: &'s mut [f32],
+    /// [T, I] FFN intermediate activations.
+    pub inter: &'s mut [f32],
+    /// [S, past+S] attention probabilities of one (row, head).
+    pub scores: &'s mut [f32],
+    /// [2·T·max(H,E)] head work space.
+    pub head: &'s mut [f32],
+}
+
+impl<'s> Scratch<'s> {
+    pub fn carve(buf: &'s mut [f32], layout: &Layout) -> Result<Self, Error> {
+        let needed = layout.len();
+        if buf.len() < needed {
+            return Err(Error::ScratchTooSmall { needed, given: buf.len() });
+        }
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9] = layout.sizes();
+        let (x, r) = buf.split_at_mut(s0);
+        let (emb, r) = r.split_at_mut(s1);
+        let (q, r) = r.split_at_mut(s2);
+        let (k, r) = r.split_at_mut(s3);
+        let (v, r) = r.split_at_mut(s4);
+        let (ctx, r) = r.split_at_mut(s5);
+        let (a, r) = r.split_at_mut(s6);
+        let (inter, r) = r.split_at_mut(s7);
+        let (scores, r) = r.split_at_mut(s8);
+        let (head, _) = r.split_at_mut(s9);
+        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head })
+    }
+}

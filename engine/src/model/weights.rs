@@ -1,0 +1,288 @@
+//! Borrowed, shape-checked views of the weights, resolved by index from a validated file.
+
+use half::f16;
+
+use crate::config::{Config, Head};
+use crate::error::{Error, TensorName};
+use crate::format::names::{self, EmbTensor, HeadTensor, LayerTensor, Role, Slot};
+use crate::format::{DType, ModelFile, TensorView};
+
+/// A 2-D weight [rows, cols] in one of the stored dtypes.
+#[derive(Debug, Clone, Copy)]
+pub enum Matrix<'a> {
+    F32(&'a [f32]),
+    F16(&'a [f16]),
+    /// Symmetric int8 with one f32 scale per row (`w ≈ q·scale`) and the row's integer sum.
+    I8 { w: &'a [i8], scales: &'a [f32], row_sums: &'a [i32] },
+}
+
+impl<'a> Matrix<'a> {
+    fn from_view(t: &TensorView<'a>) -> Result<Self, Error> {
+        Ok(match t.dtype {
+            DType::F32 => Matrix::F32(t.f32s()?),
+            DType::F16 => Matrix::F16(t.f16s()?),
+            DType::I8 => {
+                let (scales, row_sums) = t.i8_aux()?;
+                Matrix::I8 { w: t.i8s()?, scales, row_sums }
+            }
+            DType::U8 => return Err(Error::TensorDType { name: TensorName::new(t.name), found: t.dtype }),
+        })
+    }
+
+    /// Writes row `r` (of width `out.len()`) as f32.
+    pub fn row_into(&self, r: usize, out: &mut [f32]) {
+        let d = out.len();
+        match *self {
+            Matrix::F32(w) => out.copy_from_slice(&w[r * d..(r + 1) * d]),
+            Matrix::F16(w) => {
+                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
+                    *o = v.to_f32();
+                }
+            }
+            Matrix::I8 { w, scales, .. } => {
+                let s = scales[r];
+                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
+                    *o = *v as f32 * s;
+                }
+            }
+        }
+    }
+
+    /// Adds row `r` (of width `out.len()`) to `out`.
+    pub fn add_row_into(&self, r: usize, out: &mut [f32]) {
+        let d = out.len();
+        match *self {
+            Matrix::F32(w) => {
+                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
+                    *o += v;
+                }
+            }
+            Matrix::F16(w) => {
+                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
+                    *o += v.to_f32();
+                }
+            }
+            Matrix::I8 { w, scales, .. } => {
+                let s = scales[r];
+                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
+                    *o += *v as f32 * s;
+                }
+            }
+        }
+    }
+}
+
+/// `nn.Linear`: weight [out, in], bias [out].
+#[derive(Debug, Clone, Copy)]
+pub struct Linear<'a> {
+    pub weight: Matrix<'a>,
+    pub bias: &'a [f32],
+    pub out_features: usize,
+    pub in_features: usize,
+}
+
+/// `nn.LayerNorm` over the last dimension.
+#[derive(Debug, Clone, Copy)]
+pub struct LayerNorm<'a> {
+    pub weight: &'a [f32],
+    pub bias: &'a [f32],
+}
+
+/// One encoder layer (`electra.encoder.layer.{i}`).
+#[derive(Debug, Clone, Copy)]
+pub struct LayerWeights<'a> {
+    pub query: Linear<'a>,
+    pub key: Linear<'a>,
+    pub value: Linear<'a>,
+    /// `attention.self.distance_embedding.weight` [2P-1, D], relative positions only.
+    pub distance_embedding: Option<&'a [f32]>,
+    pub attention_output: Linear<'a>,
+    pub attention_layer_norm: LayerNorm<'a>,
+    pub intermediate: Linear<'a>,
+    /// The PReLU slope when `hidden_act` is `prelu`.
+    pub intermediate_act_weight: f32,
+    pub output: Linear<'a>,
+    pub output_layer_norm: LayerNorm<'a>,
+}
+
+const NONE: u16 = u16::MAX;
+
+/// Table indices of every tensor, filled by checking the table against `names::expected`.
+#[derive(Debug, Clone)]
+pub struct TensorIndex {
+    emb: [u16; EmbTensor::ALL.len()],
+    layer_start: usize,
+    layer_stride: usize,
+    layer: [u16; LayerTensor::ALL.len()],
+    head: [u16; 24],
+}
+
+fn emb_pos(t: EmbTensor) -> usize {
+    EmbTensor::ALL.iter().position(|x| *x == t).unwrap_or(0)
+}
+
+fn layer_pos(t: LayerTensor) -> usize {
+    LayerTensor::ALL.iter().position(|x| *x == t).unwrap_or(0)
+}
+
+impl TensorIndex {
+    /// Checks that the table holds exactly the expected tensors, in order, with the expected shapes
+    /// and allowed dtypes, followed only by opaque blobs.
+    pub fn build(file: &ModelFile<'_>, config: &Config, head: Head, lm_head_tied: bool) -> Result<Self, Error> {
+        let mut idx = TensorIndex {
+            emb: [NONE; EmbTensor::ALL.len()],
+            layer_start: 0,
+            layer_stride: names::tensors_per_layer(config),
+            layer: [NONE; LayerTensor::ALL.len()],
+            head: [NONE; 24],
+        };
+        if file.len() > NONE as usize {
+            return Err(Error::Header("too many tensors"));
+        }
+        let mut k = 0usize;
+        let mut layer_start: Option<usize> = None;
+        for spec in names::expected(config, head, lm_head_tied) {
+            let name = spec.name();
+            if k >= file.len() {
+                return Err(Error::MissingTensor(name));
+            }
+            let t = file.tensor(k)?;
+            if t.name != name.as_str() {
+                return Err(Error::MissingTensor(name));
+            }
+            if t.rank != spec.rank as usize || t.shape != spec.shape {
+                return Err(Error::TensorShape { name, found: t.shape, expected: spec.shape });
+            }
+            let allowed = match spec.role {
+                Role::Param => t.dtype == DType::F32,
+                Role::Matrix | Role::Table => matches!(t.dtype, DType::F32 | DType::F16 | DType::I8),
+            };
+            if !allowed {
+                return Err(Error::TensorDType { name, found: t.dtype });
+            }
+            match spec.slot {
+                Slot::Embeddings(e) => idx.emb[emb_pos(e)] = k as u16,
+                Slot::Layer(0, l) => {
+                    let start = *layer_start.get_or_insert(k);
+                    idx.layer[layer_pos(l)] = (k - start) as u16;
+                }
+                Slot::Layer(..) => {}
+                Slot::Head(h) => idx.head[h as usize] = k as u16,
+            }
+            k += 1;
+        }
+        idx.layer_start = layer_start.unwrap_or(0);
+        for i in k..file.len() {
+            let t = file.tensor(i)?;
+            if t.dtype != DType::U8 {
+                return Err(Error::BadTensor { index: i, reason: "unexpected tensor (only bundled files may follow the model)" });
+            }
+        }
+        Ok(idx)
+    }
+}
+
+/// Resolves views by index. Everything was validated by `TensorIndex::build`, so these only fail
+/// if the index is used with another file.
+#[derive(Debug, Clone)]
+pub struct Weights<'a> {
+    pub file: ModelFile<'a>,
+    pub index: TensorIndex,
+    pub config: Config,
+}
+
+impl<'a> Weights<'a> {
+    fn view(&self, i: u16) -> Result<TensorView<'a>, Error> {
+        if i == NONE {
+            return Err(Error::Header("tensor index unresolved"));
+        }
+        self.file.tensor(i as usize)
+    }
+
+    fn f32s(&self, i: u16) -> Result<&'a [f32], Error> {
+        self.view(i)?.f32s()
+    }
+
+    fn linear(&self, w: u16, b: u16) -> Result<Linear<'a>, Error> {
+        let wv = self.view(w)?;
+        let (out, inp) = wv.rows_cols();
+        Ok(Linear { weight: Matrix::from_view(&wv)?, bias: self.f32s(b)?, out_features: out, in_features: inp })
+    }
+
+    fn layer_norm(&self, w: u16, b: u16) -> Result<LayerNorm<'a>, Error> {
+        Ok(LayerNorm { weight: self.f32s(w)?, bias: self.f32s(b)? })
+    }
+
+    pub fn emb_table(&self, t: EmbTensor) -> Result<Matrix<'a>, Error> {
+        Matrix::from_view(&self.view(self.index.emb[emb_pos(t)])?)
+    }
+
+    pub fn emb_layer_norm(&self) -> Result<LayerNorm<'a>, Error> {
+        let e = &self.index.emb;
+        self.layer_norm(e[emb_pos(EmbTensor::LayerNormWeight)], e[emb_pos(EmbTensor::LayerNormBias)])
+    }
+
+    pub fn embeddings_project(&self) -> Result<Option<Linear<'a>>, Error> {
+        if !self.config.has_embeddings_project() {
+            return Ok(None);
+        }
+        let e = &self.index.emb;
+        self.linear(e[emb_pos(EmbTensor::ProjectWeight)], e[emb_pos(EmbTensor::ProjectBias)]).map(Some)
+    }
+
+    pub fn layer(&self, i: usize) -> Result<LayerWeights<'a>, Error> {
+        let base = self.index.layer_start + i * self.index.layer_stride;
+        let at = |t: LayerTensor| -> u16 {
+            match self.index.layer[layer_pos(t)] {
+                NONE => NONE,
+                off => (base + off as usize) as u16,
+            }
+        };
+        use LayerTensor as T;
+        let lin = |w, b| self.linear(at(w), at(b));
+        Ok(LayerWeights {
+            query: lin(T::QueryWeight, T::QueryBias)?,
+            key: lin(T::KeyWeight, T::KeyBias)?,
+            value: lin(T::ValueWeight, T::ValueBias)?,
+            distance_embedding: match at(T::DistanceEmbedding) {
+                NONE => None,
+                d => Some(self.f32s(d)?),
+            },
+            attention_output: lin(T::AttentionOutputWeight, T::AttentionOutputBias)?,
+            attention_layer_norm: self.layer_norm(at(T::AttentionLayerNormWeight), at(T::AttentionLayerNormBias))?,
+            intermediate: lin(T::IntermediateWeight, T::IntermediateBias)?,
+            intermediate_act_weight: match at(T::IntermediateActWeight) {
+                NONE => 0.0,
+                a => self.f32s(a)?.first().copied().unwrap_or(0.0),
+            },
+            output: lin(T::OutputWeight, T::OutputBias)?,
+            output_layer_norm: self.layer_norm(at(T::OutputLayerNormWeight), at(T::OutputLayerNormBias))?,
+        })
+    }
+
+    pub fn head_linear(&self, w: HeadTensor, b: HeadTensor) -> Result<Linear<'a>, Error> {
+        self.linear(self.index.head[w as usize], self.index.head[b as usize])
+    }
+
+    pub fn head_layer_norm(&self, w: HeadTensor, b: HeadTensor) -> Result<LayerNorm<'a>, Error> {
+        self.layer_norm(self.index.head[w as usize], self.index.head[b as usize])
+    }
+
+    pub fn head_f32s(&self, t: HeadTensor) -> Result<Option<&'a [f32]>, Error> {
+        match self.index.head[t as usize] {
+            NONE => Ok(None),
+            i => self.f32s(i).map(Some),
+        }
+    }
+
+    /// The LM head: `generator_lm_head.weight` when stored, else the word-embedding table (tied).
+    pub fn lm_head(&self) -> Result<Linear<'a>, Error> {
+        let bias = self.f32s(self.index.head[HeadTensor::LmHeadBias as usize])?;
+        let weight = match self.index.head[HeadTensor::LmHeadWeight as usize] {
+            NONE => self.emb_table(EmbTensor::Word)?,
+            w => Matrix::from_view(&self.view(w)?)?,
+        };
+        let c = &self.config;
+        Ok(Linear { weight, bias, out_features: c.vocab_size as usize, in_features: c.embedding_size as usize })
+    }
+}
