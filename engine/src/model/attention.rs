@@ -60,9 +60,11 @@ pub fn forward(
     let (batch, seq) = (inputs.batch, inputs.seq);
     let h = c.hidden_size as usize;
     let t = batch * seq;
-    linear::linear(bufs.x, t, &lw.query, bufs.q);
-    linear::linear(bufs.x, t, &lw.key, bufs.k);
-    linear::linear(bufs.x, t, &lw.value, bufs.v);
+    // Q, K and V share their input: quantize it once.
+    let input = linear::prepare(bufs.x, t, h, &[&lw.query, &lw.key, &lw.value], &mut bufs.quant);
+    linear::linear_prepared(&input, &lw.query, bufs.q);
+    linear::linear_prepared(&input, &lw.key, bufs.k);
+    linear::linear_prepared(&input, &lw.value, bufs.v);
 
     match cache {
         None => {
@@ -83,7 +85,7 @@ pub fn forward(
         }
     }
 
-    linear::linear(bufs.ctx, t, &lw.attention_output, bufs.a);
+    linear::linear(bufs.ctx, t, &lw.attention_output, bufs.a, &mut bufs.quant);
     let ln = &lw.attention_layer_norm;
     layer_norm::add_layer_norm(&mut bufs.a[..t * h], &bufs.x[..t * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
 }

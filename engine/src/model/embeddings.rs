@@ -27,7 +27,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, past: usize, bufs: &mut Scr
     let ln = w.emb_layer_norm()?;
     layer_norm::add_layer_norm(&mut bufs.emb[..t * e], &[], ln.weight, ln.bias, c.layer_norm_eps as f32);
     match w.embeddings_project()? {
-        Some(project) => linear::linear(bufs.emb, t, &project, bufs.x),
+        Some(project) => linear::linear(bufs.emb, t, &project, bufs.x, &mut bufs.quant),
         None => bufs.x[..t * e].copy_from_slice(&bufs.emb[..t * e]),
     }
     Ok(())

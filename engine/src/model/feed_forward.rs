@@ -2,16 +2,25 @@
 
 use super::weights::LayerWeights;
 use crate::config::Config;
+use crate::ops::linear::QuantBuf;
 use crate::ops::{activations, layer_norm, linear};
 
 /// `a` [T, H] is the attention block's output; the layer's output goes to `x` [T, H].
-pub fn forward(lw: &LayerWeights<'_>, c: &Config, tokens: usize, a: &[f32], inter: &mut [f32], x: &mut [f32]) {
+pub fn forward(
+    lw: &LayerWeights<'_>,
+    c: &Config,
+    tokens: usize,
+    a: &[f32],
+    inter: &mut [f32],
+    x: &mut [f32],
+    quant: &mut QuantBuf<'_>,
+) {
     let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
     let inter = &mut inter[..tokens * i];
-    linear::linear(a, tokens, &lw.intermediate, inter);
+    linear::linear(a, tokens, &lw.intermediate, inter, quant);
     activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight);
     let x = &mut x[..tokens * h];
-    linear::linear(inter, tokens, &lw.output, x);
+    linear::linear(inter, tokens, &lw.output, x, quant);
     let ln = &lw.output_layer_norm;
     layer_norm::add_layer_norm(x, &a[..tokens * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
 }

@@ -19,6 +19,7 @@ use crate::config::{Config, Head};
 use crate::format::ModelFile;
 use crate::Error;
 
+pub use encoder::{Observer, Site};
 pub use kv_cache::KvCache;
 pub use scratch::Scratch;
 use weights::{TensorIndex, Weights};
@@ -123,7 +124,18 @@ impl<'a> Model<'a> {
 
     /// Runs the model. `out` receives the outputs of `outputs()` back to back.
     pub fn forward(&self, inputs: &Inputs<'_>, scratch: &mut [f32], out: &mut [f32]) -> Result<(), Error> {
-        self.run(inputs, None, scratch, out)
+        self.run(inputs, None, scratch, out, None)
+    }
+
+    /// `forward`, showing every layer's hidden states to `observer` (calibration, error reports).
+    pub fn forward_observed(
+        &self,
+        inputs: &Inputs<'_>,
+        scratch: &mut [f32],
+        out: &mut [f32],
+        observer: &mut dyn Observer,
+    ) -> Result<(), Error> {
+        self.run(inputs, None, scratch, out, Some(observer))
     }
 
     /// Runs a causal decoder step on new tokens, reading and extending `cache` (K/V of earlier
@@ -135,7 +147,7 @@ impl<'a> Model<'a> {
         scratch: &mut [f32],
         out: &mut [f32],
     ) -> Result<(), Error> {
-        self.run(inputs, Some(cache), scratch, out)
+        self.run(inputs, Some(cache), scratch, out, None)
     }
 
     fn run(
@@ -144,6 +156,7 @@ impl<'a> Model<'a> {
         mut cache: Option<&mut KvCache<'_>>,
         scratch: &mut [f32],
         out: &mut [f32],
+        observer: Option<&mut dyn Observer>,
     ) -> Result<(), Error> {
         let c = self.config();
         let past = cache.as_ref().map_or(0, |k| k.len());
@@ -162,7 +175,7 @@ impl<'a> Model<'a> {
         if let Some(k) = cache.as_deref_mut() {
             k.stage_mask(inputs);
         }
-        encoder::forward(&self.weights, inputs, cache.as_deref_mut(), &mut bufs)?;
+        encoder::forward(&self.weights, inputs, cache.as_deref_mut(), &mut bufs, observer)?;
         if let Some(k) = cache {
             k.advance(s);
         }

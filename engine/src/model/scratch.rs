@@ -1,6 +1,7 @@
 //! Caller-owned working memory: one f32 slice carved into the buffers of a forward pass.
 
 use crate::config::Config;
+use crate::ops::linear::QuantBuf;
 use crate::Error;
 
 /// Buffer sizes (in f32) for `batch × seq` new tokens attending over `past + seq` positions.
@@ -26,7 +27,7 @@ impl Layout {
         }
     }
 
-    fn sizes(&self) -> [usize; 10] {
+    fn sizes(&self) -> [usize; 12] {
         let t = self.tokens;
         let th = t.saturating_mul(self.hidden);
         let wide = self.hidden.max(self.embedding);
@@ -41,6 +42,9 @@ impl Layout {
             t.saturating_mul(self.intermediate),     // inter
             self.seq.saturating_mul(self.kv_len),    // scores
             t.saturating_mul(wide).saturating_mul(2), // head
+            // int8 activations: T·max(E, H, I) bytes, as f32 slots
+            t.saturating_mul(wide.max(self.intermediate)).div_ceil(4),
+            t,                                       // their per-row scales
         ]
     }
 
@@ -72,6 +76,8 @@ pub struct Scratch<'s> {
     pub scores: &'s mut [f32],
     /// [2·T·max(H,E)] head work space.
     pub head: &'s mut [f32],
+    /// Quantized activations of the linear being run (int8 weights only).
+    pub quant: QuantBuf<'s>,
 }
 
 impl<'s> Scratch<'s> {
@@ -80,7 +86,7 @@ impl<'s> Scratch<'s> {
         if buf.len() < needed {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
-        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9] = layout.sizes();
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11] = layout.sizes();
         let (x, r) = buf.split_at_mut(s0);
         let (emb, r) = r.split_at_mut(s1);
         let (q, r) = r.split_at_mut(s2);
@@ -90,7 +96,10 @@ impl<'s> Scratch<'s> {
         let (a, r) = r.split_at_mut(s6);
         let (inter, r) = r.split_at_mut(s7);
         let (scores, r) = r.split_at_mut(s8);
-        let (head, _) = r.split_at_mut(s9);
-        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head })
+        let (head, r) = r.split_at_mut(s9);
+        let (quant_q, r) = r.split_at_mut(s10);
+        let (quant_scales, _) = r.split_at_mut(s11);
+        let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales };
+        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant })
     }
 }

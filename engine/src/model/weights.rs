@@ -79,6 +79,9 @@ pub struct Linear<'a> {
     pub bias: &'a [f32],
     pub out_features: usize,
     pub in_features: usize,
+    /// Per-input-channel factor multiplied into the input before int8 quantization (activation
+    /// smoothing); the stored weight columns were divided by it.
+    pub input_scale: Option<&'a [f32]>,
 }
 
 /// `nn.LayerNorm` over the last dimension.
@@ -132,7 +135,7 @@ impl TensorIndex {
         let mut idx = TensorIndex {
             emb: [NONE; EmbTensor::ALL.len()],
             layer_start: 0,
-            layer_stride: names::tensors_per_layer(config),
+            layer_stride: 0,
             layer: [NONE; LayerTensor::ALL.len()],
             head: [NONE; 24],
         };
@@ -141,15 +144,25 @@ impl TensorIndex {
         }
         let mut k = 0usize;
         let mut layer_start: Option<usize> = None;
+        // Optional tensors (activation smoothing) are present in every layer or in none.
+        let mut optional_present = [None::<bool>; LayerTensor::ALL.len()];
         for spec in names::expected(config, head, lm_head_tied) {
             let name = spec.name();
-            if k >= file.len() {
+            let here = k < file.len() && file.tensor(k)?.name == name.as_str();
+            if spec.optional {
+                let Slot::Layer(_, l) = spec.slot else { return Err(Error::Header("optional tensor outside a layer")) };
+                let seen = optional_present[layer_pos(l)].get_or_insert(here);
+                if *seen != here {
+                    return Err(Error::BadTensor { index: k, reason: "an optional tensor is present in some layers only" });
+                }
+                if !here {
+                    continue;
+                }
+            }
+            if !here {
                 return Err(Error::MissingTensor(name));
             }
             let t = file.tensor(k)?;
-            if t.name != name.as_str() {
-                return Err(Error::MissingTensor(name));
-            }
             if t.rank != spec.rank as usize || t.shape != spec.shape {
                 return Err(Error::TensorShape { name, found: t.shape, expected: spec.shape });
             }
@@ -165,6 +178,7 @@ impl TensorIndex {
                 Slot::Layer(0, l) => {
                     let start = *layer_start.get_or_insert(k);
                     idx.layer[layer_pos(l)] = (k - start) as u16;
+                    idx.layer_stride = k - start + 1;
                 }
                 Slot::Layer(..) => {}
                 Slot::Head(h) => idx.head[h as usize] = k as u16,
@@ -206,7 +220,20 @@ impl<'a> Weights<'a> {
     fn linear(&self, w: u16, b: u16) -> Result<Linear<'a>, Error> {
         let wv = self.view(w)?;
         let (out, inp) = wv.rows_cols();
-        Ok(Linear { weight: Matrix::from_view(&wv)?, bias: self.f32s(b)?, out_features: out, in_features: inp })
+        Ok(Linear {
+            weight: Matrix::from_view(&wv)?,
+            bias: self.f32s(b)?,
+            out_features: out,
+            in_features: inp,
+            input_scale: None,
+        })
+    }
+
+    fn optional_f32s(&self, i: u16) -> Result<Option<&'a [f32]>, Error> {
+        match i {
+            NONE => Ok(None),
+            i => self.f32s(i).map(Some),
+        }
     }
 
     fn layer_norm(&self, w: u16, b: u16) -> Result<LayerNorm<'a>, Error> {
@@ -240,17 +267,28 @@ impl<'a> Weights<'a> {
         };
         use LayerTensor as T;
         let lin = |w, b| self.linear(at(w), at(b));
+        let qkv_scale = self.optional_f32s(at(T::QkvInputScale))?;
+        let with_scale = |mut l: Linear<'a>, s: Option<&'a [f32]>| -> Result<Linear<'a>, Error> {
+            if s.is_some() && !matches!(l.weight, Matrix::I8 { .. }) {
+                return Err(Error::Header("an input_scale tensor belongs to int8 weights only"));
+            }
+            l.input_scale = s;
+            Ok(l)
+        };
         Ok(LayerWeights {
-            query: lin(T::QueryWeight, T::QueryBias)?,
-            key: lin(T::KeyWeight, T::KeyBias)?,
-            value: lin(T::ValueWeight, T::ValueBias)?,
+            query: with_scale(lin(T::QueryWeight, T::QueryBias)?, qkv_scale)?,
+            key: with_scale(lin(T::KeyWeight, T::KeyBias)?, qkv_scale)?,
+            value: with_scale(lin(T::ValueWeight, T::ValueBias)?, qkv_scale)?,
             distance_embedding: match at(T::DistanceEmbedding) {
                 NONE => None,
                 d => Some(self.f32s(d)?),
             },
             attention_output: lin(T::AttentionOutputWeight, T::AttentionOutputBias)?,
             attention_layer_norm: self.layer_norm(at(T::AttentionLayerNormWeight), at(T::AttentionLayerNormBias))?,
-            intermediate: lin(T::IntermediateWeight, T::IntermediateBias)?,
+            intermediate: with_scale(
+                lin(T::IntermediateWeight, T::IntermediateBias)?,
+                self.optional_f32s(at(T::IntermediateInputScale))?,
+            )?,
             intermediate_act_weight: match at(T::IntermediateActWeight) {
                 NONE => 0.0,
                 a => self.f32s(a)?.first().copied().unwrap_or(0.0),
@@ -283,6 +321,12 @@ impl<'a> Weights<'a> {
             w => Matrix::from_view(&self.view(w)?)?,
         };
         let c = &self.config;
-        Ok(Linear { weight, bias, out_features: c.vocab_size as usize, in_features: c.embedding_size as usize })
+        Ok(Linear {
+            weight,
+            bias,
+            out_features: c.vocab_size as usize,
+            in_features: c.embedding_size as usize,
+            input_scale: None,
+        })
     }
 }

@@ -1,24 +1,75 @@
 //! `y = x · Wᵀ + b` over a batch of rows, for every weight dtype the file format holds.
+//!
+//! With int8 weights the input rows are quantized on the fly (per row, `ops::quantize`), the
+//! product runs in i32 and the f32 epilogue applies scales and bias. Linears sharing an input
+//! (Q, K and V) quantize it once through `prepare`.
 
 use crate::kernels;
 use crate::model::weights::{Linear, Matrix};
+use crate::ops::quantize;
 
-/// `y[m, out] = x[m, in] · weightᵀ + bias`. Shapes were checked when the weights were resolved;
-/// the slices here come from the scratch sized for them.
-pub fn linear(x: &[f32], rows: usize, lin: &Linear<'_>, y: &mut [f32]) {
-    let (k, n) = (lin.in_features, lin.out_features);
-    let x = &x[..rows * k];
-    let y = &mut y[..rows * n];
-    match lin.weight {
-        Matrix::F32(w) => kernels::scalar::gemm_f32::gemm_nt(x, rows, k, w, n, y),
-        Matrix::F16(w) => kernels::scalar::gemm_f32::gemm_nt_f16(x, rows, k, w, n, y),
-        Matrix::I8 { w, scales, .. } => kernels::scalar::gemm_f32::gemm_nt_dequant_i8(x, rows, k, w, scales, n, y),
+/// Caller-owned room for quantized activations: `q` ≥ rows·in bytes, `scales` ≥ rows.
+pub struct QuantBuf<'s> {
+    pub q: &'s mut [i8],
+    pub scales: &'s mut [f32],
+}
+
+/// A batch of input rows, quantized when some consumer has int8 weights.
+pub struct Prepared<'x> {
+    pub x: &'x [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub q: Option<(&'x [i8], &'x [f32])>,
+}
+
+/// Prepares `x` [rows, cols] for the linears in `consumers` (quantizes once if any is int8).
+pub fn prepare<'x>(x: &'x [f32], rows: usize, cols: usize, consumers: &[&Linear<'_>], buf: &'x mut QuantBuf<'_>) -> Prepared<'x> {
+    let x = &x[..rows * cols];
+    let q = if consumers.iter().any(|l| matches!(l.weight, Matrix::I8 { .. })) {
+        let q = &mut buf.q[..rows * cols];
+        let s = &mut buf.scales[..rows];
+        // Linears sharing an input share its smoothing factor (Q, K, V), so the first one's serves.
+        let smoothing = consumers.first().and_then(|l| l.input_scale);
+        quantize::quantize_rows_smoothed(x, cols, smoothing, q, s);
+        Some((&*q, &*s))
+    } else {
+        None
+    };
+    Prepared { x, rows, cols, q }
+}
+
+/// `y = x·Wᵀ + b` on prepared input.
+pub fn linear_prepared(input: &Prepared<'_>, lin: &Linear<'_>, y: &mut [f32]) {
+    let (m, k, n) = (input.rows, lin.in_features, lin.out_features);
+    debug_assert_eq!(k, input.cols);
+    let y = &mut y[..m * n];
+    match (lin.weight, input.q) {
+        (Matrix::I8 { w, scales, .. }, Some((q, sq))) => {
+            kernels::scalar::gemm_i8::gemm_i8_nt(q, sq, m, k, w, scales, lin.bias, n, y);
+            return;
+        }
+        (Matrix::I8 { w, scales, .. }, None) => {
+            kernels::scalar::gemm_f32::gemm_nt_dequant_i8(input.x, m, k, w, scales, n, y)
+        }
+        (Matrix::F32(w), _) => kernels::scalar::gemm_f32::gemm_nt(input.x, m, k, w, n, y),
+        (Matrix::F16(w), _) => kernels::scalar::gemm_f32::gemm_nt_f16(input.x, m, k, w, n, y),
     }
-    if !lin.bias.is_empty() {
-        for row in y.chunks_exact_mut(n) {
-            for (v, b) in row.iter_mut().zip(lin.bias) {
-                *v += b;
-            }
+    add_bias(y, lin.bias, n);
+}
+
+/// `y[m, out] = x[m, in] · weightᵀ + bias`.
+pub fn linear(x: &[f32], rows: usize, lin: &Linear<'_>, y: &mut [f32], buf: &mut QuantBuf<'_>) {
+    let input = prepare(x, rows, lin.in_features, &[lin], buf);
+    linear_prepared(&input, lin, y);
+}
+
+fn add_bias(y: &mut [f32], bias: &[f32], n: usize) {
+    if bias.is_empty() {
+        return;
+    }
+    for row in y.chunks_exact_mut(n) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            *v += b;
         }
     }
 }

@@ -3,4 +3,5 @@
 pub mod activations;
 pub mod layer_norm;
 pub mod linear;
+pub mod quantize;
 pub mod softmax;

@@ -1,3 +1,4 @@
 //! Portable reference kernels.
 
 pub mod gemm_f32;
+pub mod gemm_i8;

@@ -26,10 +26,10 @@ pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut
     let head = weights(w)?;
     let e = w.config.embedding_size as usize;
     let g = &mut bufs.head[..tokens * e];
-    linear::linear(bufs.x, tokens, &head.dense, g);
+    linear::linear(bufs.x, tokens, &head.dense, g, &mut bufs.quant);
     activations::activate_in_place(crate::config::Activation::Gelu, g, 0.0);
     let ln = head.layer_norm;
     layer_norm::add_layer_norm(g, &[], ln.weight, ln.bias, w.config.layer_norm_eps as f32);
-    linear::linear(g, tokens, &head.lm_head, out);
+    linear::linear(g, tokens, &head.lm_head, out, &mut bufs.quant);
     Ok(())
 }

@@ -52,12 +52,12 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, out
     }
     let projected = &mut projected[..rows * h];
     match &head.summary {
-        Some(proj) => linear::linear(summary, rows, proj, projected),
+        Some(proj) => linear::linear(summary, rows, proj, projected, &mut bufs.quant),
         None => projected.copy_from_slice(summary),
     }
     if let Some(act) = c.summary_activation {
         activations::activate_in_place(act, projected, 0.0);
     }
-    linear::linear(projected, rows, &head.classifier, out);
+    linear::linear(projected, rows, &head.classifier, out, &mut bufs.quant);
     Ok(())
 }

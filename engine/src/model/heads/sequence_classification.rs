@@ -28,8 +28,8 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, out
         first[r * h..(r + 1) * h].copy_from_slice(&bufs.x[r * s * h..][..h]);
     }
     let hidden = &mut hidden[..b * h];
-    linear::linear(first, b, &head.dense, hidden);
+    linear::linear(first, b, &head.dense, hidden, &mut bufs.quant);
     activations::activate_in_place(crate::config::Activation::Gelu, hidden, 0.0);
-    linear::linear(hidden, b, &head.out_proj, out);
+    linear::linear(hidden, b, &head.out_proj, out, &mut bufs.quant);
     Ok(())
 }

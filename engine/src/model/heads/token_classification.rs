@@ -12,6 +12,6 @@ pub fn weights<'a>(w: &Weights<'a>) -> Result<Linear<'a>, Error> {
 
 pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut [f32]) -> Result<(), Error> {
     let classifier = weights(w)?;
-    linear::linear(bufs.x, tokens, &classifier, out);
+    linear::linear(bufs.x, tokens, &classifier, out, &mut bufs.quant);
     Ok(())
 }

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds every firmware example in release mode and runs it under QEMU (semihosting).
+#
+#   firmware-examples/run.sh            # all boards
+#   firmware-examples/run.sh mps2-an386 # one board
+#
+# Installs nothing. Prerequisites (Debian): apt-get install qemu-system-arm;
+# rustup target add thumbv7em-none-eabihf.
+# Prints one `PASS`/`FAIL` line per model and ends with `N passed, N failed`; exits non-zero if any
+# model failed, a build failed, or a run crashed or timed out.
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+TARGET=thumbv7em-none-eabihf
+RUN_TIMEOUT="${FIRMWARE_RUN_TIMEOUT:-120}"
+
+die() {
+    echo "run.sh: $*" >&2
+    echo "0 passed, 1 failed"
+    exit 2
+}
+
+# ---- prerequisites ----
+command -v cargo >/dev/null || die "cargo not found"
+command -v timeout >/dev/null || die "timeout (coreutils) not found"
+command -v qemu-system-arm >/dev/null ||
+    die "qemu-system-arm not found; install it with: apt-get install -y --no-install-recommends qemu-system-arm"
+sysroot="$(rustc --print sysroot 2>/dev/null)" || die "rustc not found"
+[ -d "$sysroot/lib/rustlib/$TARGET" ] ||
+    die "Rust target $TARGET is not installed; install it with: rustup target add $TARGET"
+
+# Host flags (e.g. -C target-cpu=native) must not leak into the MCU build; each example's
+# .cargo/config.toml sets its own.
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET
+
+if [ $# -gt 0 ]; then
+    boards=("$@")
+else
+    boards=()
+    for manifest in "$here"/*/Cargo.toml; do
+        boards+=("$(basename "$(dirname "$manifest")")")
+    done
+fi
+[ ${#boards[@]} -gt 0 ] || die "no firmware examples found under $here"
+
+passed=0
+failed=0
+for board in "${boards[@]}"; do
+    dir="$here/$board"
+    [ -f "$dir/Cargo.toml" ] || die "$dir/Cargo.toml not found"
+    echo "=== $board: build"
+    # Cargo reads .cargo/config.toml (target, runner) from the current directory: run from the folder.
+    if ! (cd "$dir" && cargo build --release); then
+        echo "FAIL $board: build failed"
+        failed=$((failed + 1))
+        continue
+    fi
+
+    echo "=== $board: run under QEMU (timeout ${RUN_TIMEOUT}s)"
+    log="$(mktemp)"
+    start_ns=$(date +%s%N)
+    (cd "$dir" && timeout "$RUN_TIMEOUT" cargo run --release) 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    ms=$((($(date +%s%N) - start_ns) / 1000000))
+
+    # The firmware announces "... N models ..." first, then prints one PASS/FAIL line per model.
+    expected=$(sed -n 's/.*: \([0-9][0-9]*\) models,.*/\1/p' "$log" | head -n 1)
+    p=$(grep -c '^PASS ' "$log")
+    f=$(grep -c '^FAIL ' "$log")
+    rm -f "$log"
+    expected=${expected:-$((p + f))}
+    missing=$((expected - p - f))
+    if [ "$rc" -eq 124 ]; then
+        echo "FAIL $board: timed out after ${RUN_TIMEOUT}s"
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "FAIL $board: firmware exited with status $rc (panic or crash)"
+    fi
+    if [ "$missing" -gt 0 ]; then
+        f=$((f + missing))
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1 # exited non-zero although every model reported PASS
+    fi
+    echo "=== $board: $p passed, $f failed (exit status $rc, ${ms} ms wall time for cargo run + QEMU)"
+    passed=$((passed + p))
+    failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
