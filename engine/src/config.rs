@@ -231,6 +231,17 @@ impl Config {
                 return Err(Error::Config { field: name, reason: "is unreasonably large" });
             }
         }
+        // int8 GEMMs accumulate k products of at most 127·127 in i32: exact while k < 2^17.
+        let k_limit = 1u32 << 16;
+        for (name, v) in [
+            ("embedding_size", self.embedding_size),
+            ("hidden_size", self.hidden_size),
+            ("intermediate_size", self.intermediate_size),
+        ] {
+            if v > k_limit {
+                return Err(Error::Config { field: name, reason: "exceeds 65536 (int8 accumulation limit)" });
+            }
+        }
         if self.hidden_size % self.num_attention_heads != 0 {
             return Err(Error::Config {
                 field: "num_attention_heads",

@@ -3,43 +3,9 @@
 
 use electra_convert::WeightType;
 use electra_engine::{Inputs, KvCache, Model};
-use electra_tests::{ints, manifest, max_abs_diff, read_json, tensor, Fixture};
+use electra_tests::{ints, manifest, max_abs_diff, read_json, run, tensor, Fixture};
 
 const TOLERANCE: f32 = 1e-4;
-
-/// Runs a fixture's input.json through a model; returns each output by name.
-pub fn run(model: &Model<'_>, fx: &Fixture) -> Vec<(String, Vec<usize>, Vec<f32>)> {
-    let input = fx.input();
-    let (shape, ids) = ints(&input["input_ids"]);
-    let mask = input.get("attention_mask").map(|m| ints(m).1);
-    let types = input.get("token_type_ids").map(|t| ints(t).1);
-    let (batch, choices, seq) = match shape.as_slice() {
-        &[b, s] => (b, 1, s),
-        &[b, c, s] => (b * c, c, s),
-        other => panic!("{}: bad input shape {other:?}", fx.name),
-    };
-    let inputs = Inputs {
-        input_ids: &ids,
-        attention_mask: mask.as_deref(),
-        token_type_ids: types.as_deref(),
-        batch,
-        seq,
-        choices,
-    };
-    let mut scratch = vec![f32::NAN; model.scratch_len(batch, seq, 0)];
-    let mut out = vec![f32::NAN; model.output_len(batch, seq, choices)];
-    model.forward(&inputs, &mut scratch, &mut out).unwrap_or_else(|e| panic!("{}: {e}", fx.name));
-    let (specs, n) = model.outputs(batch, seq, choices);
-    let mut offset = 0;
-    specs[..n]
-        .iter()
-        .map(|s| {
-            let data = out[offset..offset + s.len()].to_vec();
-            offset += s.len();
-            (s.name.to_string(), s.dims().to_vec(), data)
-        })
-        .collect()
-}
 
 #[test]
 fn every_fixture_matches_transformers_f32() {

@@ -120,6 +120,9 @@ pub fn run(args: Args) -> Result<(), Error> {
         seq,
         choices,
     };
+    // Validate before sizing buffers from the input: a huge sequence must be an error, not an
+    // allocation failure.
+    model.validate_inputs(&inputs, 0)?;
     let mut scratch = vec![0.0f32; model.scratch_len(batch, seq, 0)];
     let mut out = vec![0.0f32; model.output_len(batch, seq, choices)];
     model.forward(&inputs, &mut scratch, &mut out)?;

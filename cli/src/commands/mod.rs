@@ -1,2 +1,4 @@
-pub mod info;
 pub mod infer;
+pub mod info;
+pub mod run;
+pub mod tokenize;

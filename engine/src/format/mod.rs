@@ -24,7 +24,7 @@ use crate::Error;
 /// The 8 magic bytes that open every model file.
 pub const MAGIC: [u8; 8] = *b"ELECTRA\x1a";
 /// Bumped on any change to the layout; the engine reads exactly this version.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Alignment of the table and of every tensor region, relative to the file start.
 pub const ALIGN: usize = 64;
 pub const PREAMBLE_LEN: usize = 64;
@@ -154,8 +154,11 @@ impl<'a> TensorView<'a> {
 
     /// Number of rows (product of all dims but the last) and columns (last dim).
     pub fn rows_cols(&self) -> (usize, usize) {
-        let cols = if self.rank == 0 { 1 } else { self.shape[self.rank - 1] as usize };
-        let rows = self.shape[..self.rank.saturating_sub(1)].iter().map(|&d| d as usize).product();
+        let rank = self.rank.min(4);
+        let cols = if rank == 0 { 1 } else { self.shape[rank - 1] as usize };
+        // Saturating: `parse` bounds the row count of every int8 tensor by its aux length, but a
+        // shape like [2^32-1, 2^32-1, 2^32-1, 0] (zero elements) must not overflow here either.
+        let rows = self.shape[..rank.saturating_sub(1)].iter().fold(1usize, |a, &d| a.saturating_mul(d as usize));
         (rows, cols)
     }
 
@@ -174,7 +177,8 @@ impl<'a> TensorView<'a> {
     /// The per-row scales and row sums of an int8 tensor.
     pub fn i8_aux(&self) -> Result<(&'a [f32], &'a [i32]), Error> {
         let (rows, _) = self.rows_cols();
-        let (s, r) = self.aux.split_at(rows * 4);
+        let half = rows.checked_mul(4).filter(|&n| n.checked_mul(2) == Some(self.aux.len()));
+        let (s, r) = self.aux.split_at(half.ok_or(Error::Header("int8 aux length does not match the row count"))?);
         let scales = bytemuck::try_cast_slice(s).map_err(|_| Error::Header("int8 scales misaligned"))?;
         let sums = bytemuck::try_cast_slice(r).map_err(|_| Error::Header("int8 row sums misaligned"))?;
         Ok((scales, sums))
@@ -304,8 +308,14 @@ impl<'a> ModelFile<'a> {
             return Err(bad("data runs past the end of the file"));
         }
         let aux_want = if dtype == DType::I8 {
-            let rows = if r.rank == 0 { 1 } else { elems / r.shape[r.rank as usize - 1].max(1) as u64 };
-            rows * 8
+            // One f32 scale and one i32 sum per row; rows = product of all dims but the last (1 for
+            // rank 0), as `TensorView::rows_cols` counts them. Cannot overflow once `elems` did
+            // not (its product is a prefix of the one `elems` computed): checked anyway.
+            let rows = r.shape[..(r.rank as usize).saturating_sub(1)]
+                .iter()
+                .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+                .ok_or(bad("row count overflows"))?;
+            rows.checked_mul(8).ok_or(bad("aux length overflows"))?
         } else {
             0
         };
@@ -324,6 +334,10 @@ impl<'a> ModelFile<'a> {
             if end > self.data.len() as u64 {
                 return Err(bad("aux runs past the end of the file"));
             }
+        } else if r.aux_offset > self.data.len() as u64 {
+            // Unused, but `tensor()` still slices `aux_offset..aux_offset`: keep it in bounds so
+            // every record `parse` accepts resolves (the writer stores 0).
+            return Err(bad("aux offset is outside the data section"));
         }
         Ok(end)
     }

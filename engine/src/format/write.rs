@@ -26,6 +26,8 @@ struct Pending {
     shape: Vec<u32>,
     data: Vec<u8>,
     aux: Vec<u8>,
+    /// Set by `add_i8` when the scales and row sums differ in length (reported by `build`).
+    bad_aux: bool,
 }
 
 /// Collects tensors in file order, then lays out and serialises the file.
@@ -57,6 +59,9 @@ impl FileBuilder {
         aux.extend_from_slice(bytemuck::cast_slice(scales));
         aux.extend_from_slice(bytemuck::cast_slice(row_sums));
         self.push(name, DType::I8, shape, bytemuck::cast_slice(data).to_vec(), aux);
+        if let Some(t) = self.tensors.last_mut() {
+            t.bad_aux = scales.len() != row_sums.len();
+        }
     }
 
     /// An opaque bundled file (`blob/vocab.txt`, ...).
@@ -65,7 +70,7 @@ impl FileBuilder {
     }
 
     fn push(&mut self, name: &str, dtype: DType, shape: &[u32], data: Vec<u8>, aux: Vec<u8>) {
-        self.tensors.push(Pending { name: name.into(), dtype, shape: shape.to_vec(), data, aux });
+        self.tensors.push(Pending { name: name.into(), dtype, shape: shape.to_vec(), data, aux, bad_aux: false });
     }
 
     pub fn build(&self, info: &HeaderInfo) -> Result<Vec<u8>, Error> {
@@ -81,6 +86,19 @@ impl FileBuilder {
             }
             let mut shape = [1u32; 4];
             shape[..t.shape.len()].copy_from_slice(&t.shape);
+            // Refuse what `parse` would refuse, instead of writing a file that does not load.
+            let elems = t.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d as usize));
+            if elems.and_then(|n| n.checked_mul(t.dtype.size())) != Some(t.data.len()) {
+                return Err(Error::Header("tensor data length does not match its shape and dtype"));
+            }
+            let rows = t.shape[..t.shape.len().saturating_sub(1)].iter().try_fold(1usize, |a, &d| a.checked_mul(d as usize));
+            let aux_want = if t.dtype == DType::I8 { rows.and_then(|r| r.checked_mul(8)) } else { Some(0) };
+            if t.bad_aux || aux_want != Some(t.aux.len()) {
+                return Err(Error::Header("int8 tensor needs one scale and one row sum per row"));
+            }
+            if names.len().checked_add(t.name.len()).is_none_or(|end| end > u32::MAX as usize) {
+                return Err(Error::Header("tensor names exceed 4 GiB"));
+            }
             let data_offset = align_up(data_len);
             let mut end = data_offset + t.data.len();
             let aux_offset = if t.aux.is_empty() { 0 } else { align_up(end) };

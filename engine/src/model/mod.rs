@@ -160,7 +160,7 @@ impl<'a> Model<'a> {
     ) -> Result<(), Error> {
         let c = self.config();
         let past = cache.as_ref().map_or(0, |k| k.len());
-        self.check_inputs(inputs, past)?;
+        self.validate_inputs(inputs, past)?;
         if let Some(k) = cache.as_deref_mut() {
             k.check(c, inputs.batch, inputs.seq)?;
         }
@@ -182,7 +182,9 @@ impl<'a> Model<'a> {
         heads::forward(&self.weights, self.head, inputs, &mut bufs, &mut out[..needed])
     }
 
-    fn check_inputs(&self, inputs: &Inputs<'_>, past: usize) -> Result<(), Error> {
+    /// Checks shapes, ids, type ids and length (after `past` cached positions) without running:
+    /// callers sizing buffers from untrusted inputs call it first.
+    pub fn validate_inputs(&self, inputs: &Inputs<'_>, past: usize) -> Result<(), Error> {
         let c = self.config();
         let (b, s) = (inputs.batch, inputs.seq);
         if b == 0 || s == 0 {
