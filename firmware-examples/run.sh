@@ -29,6 +29,15 @@ sysroot="$(rustc --print sysroot 2>/dev/null)" || die "rustc not found"
 [ -d "$sysroot/lib/rustlib/$TARGET" ] ||
     die "Rust target $TARGET is not installed; install it with: rustup target add $TARGET"
 
+# ---- models: converted from the golden fixture by this checkout's converter, so the embedded
+# files always match the engine's file format (they are build products, not committed) ----
+repo="$(cd "$here/.." && pwd)"
+models="$here/mps2-an386/model"
+for kind in int8 f32; do
+    (cd "$repo" && cargo run -q --release -p electra-convert -- tests/fixtures/models/seqcls \
+        "--$kind" -o "$models/seqcls.$kind.elt" -q) || die "converting the firmware's $kind model failed"
+done
+
 # Host flags (e.g. -C target-cpu=native) must not leak into the MCU build; each example's
 # .cargo/config.toml sets its own.
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_BUILD_TARGET
