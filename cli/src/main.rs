@@ -33,6 +33,8 @@ enum Command {
     Tokenize(commands::tokenize::Args),
     /// Run the model's head on text and print a readable result.
     Run(commands::run::Args),
+    /// Time forward passes on random ids (last line: median_ms=... load_ms=... peak_rss_mb=...).
+    Bench(commands::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Info(a) => commands::info::run(a),
         Command::Tokenize(a) => commands::tokenize::run(a),
         Command::Run(a) => commands::run::run(a),
+        Command::Bench(a) => commands::bench::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use electra_engine::buffer::AlignedBytes;
 use electra_engine::config::{Config, Head};
 use electra_engine::format::names::{self, LayerTensor, Role, Slot, TensorSpec};
+use electra_engine::kernels::pack;
 use electra_engine::Model;
 use electra_engine::format::write::{FileBuilder, HeaderInfo};
 use electra_engine::format::{DType, TokenizerSettings};
@@ -212,7 +213,15 @@ fn build_tensors(
                     }
                 }
                 let (q, scales, sums) = quantize::quantize_rows_i8(&data, cols);
-                builder.add_i8(name, spec.dims(), &q, &scales, &sums);
+                if spec.role == Role::Matrix {
+                    // Linear weights go in the layout the int8 kernels read, so loading is zero-copy.
+                    let rows = spec.dims()[0] as usize;
+                    let mut packed = vec![0i8; pack::packed_len(rows, cols)];
+                    pack::pack_panel16x4(&q, rows, cols, &mut packed);
+                    builder.add_i8_panel(name, [rows as u32, cols as u32], &packed, &scales, &sums);
+                } else {
+                    builder.add_i8(name, spec.dims(), &q, &scales, &sums);
+                }
             }
         }
         bar.inc(1);

@@ -45,6 +45,10 @@ pub enum Error {
     OutputSize { needed: usize, given: usize },
     #[error("this operation needs {0}")]
     Unsupported(&'static str),
+    #[error("ELECTRA_ISA={requested}: this CPU lacks that instruction set")]
+    IsaUnavailable { requested: &'static str },
+    #[error("ELECTRA_ISA names no instruction set (expected scalar, avx2, avxvnni, avx512vnni, neon or dotprod)")]
+    UnknownIsa,
 }
 
 /// A tensor name held without allocation (names are at most 127 bytes).

@@ -23,6 +23,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     out!("producer:   {}", h.producer);
     out!("head:       {} ({})", model.head.hf_class(), model.head.name());
     out!("weights:    {:?}", h.weight_dtype);
+    out!("kernels:    {} (int8 GEMM and activation quantization; ELECTRA_ISA forces one)", model.kernels().name());
     out!(
         "config:     vocab {} embedding {} hidden {} layers {} heads {} intermediate {} act {:?}",
         c.vocab_size, c.embedding_size, c.hidden_size, c.num_hidden_layers, c.num_attention_heads, c.intermediate_size, c.hidden_act

@@ -1,3 +1,4 @@
+pub mod bench;
 pub mod infer;
 pub mod info;
 pub mod run;

@@ -29,6 +29,12 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const ALIGN: usize = 64;
 pub const PREAMBLE_LEN: usize = 64;
 
+/// `TensorRecord::layout`: row-major, the default for every dtype.
+pub const LAYOUT_ROW_MAJOR: u8 = 0;
+/// `TensorRecord::layout`: int8 matrix packed in 16-channel × 4-k blocks (`kernels::pack`),
+/// the layout every int8 GEMM kernel reads. Rank 2 only; `data_len = kernels::pack::packed_len`.
+pub const LAYOUT_PANEL16X4: u8 = 1;
+
 /// Element type of a tensor region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(u8)]
@@ -91,7 +97,7 @@ pub struct TensorRecord {
     pub name_len: u32,
     pub dtype: u8,
     pub rank: u8,
-    /// 0 = row-major. Other values are reserved for kernel-specific packings.
+    /// `LAYOUT_ROW_MAJOR` (0) or, for rank-2 int8 matrices, `LAYOUT_PANEL16X4` (1).
     pub layout: u8,
     pub reserved0: u8,
     /// Dimensions, outermost first; unused trailing entries are 1.
@@ -201,6 +207,13 @@ pub struct ModelFile<'a> {
     data: &'a [u8],
 }
 
+/// Bytes of an [n, k] int8 matrix in the panel layout (n padded to 16, k to 4), checked.
+pub fn packed_bytes(n: u64, k: u64) -> Option<u64> {
+    let n_pad = n.checked_add(15)? / 16 * 16;
+    let k_pad = k.checked_add(3)? / 4 * 4;
+    n_pad.checked_mul(k_pad)
+}
+
 fn region(what: &'static str, start: u64, len: u64, total: u64) -> Result<(usize, usize), Error> {
     let end = start.checked_add(len).ok_or(Error::Truncated { what, start, end: u64::MAX, len: total })?;
     if end > total {
@@ -283,9 +296,12 @@ impl<'a> ModelFile<'a> {
         if r.rank as usize > 4 {
             return Err(bad("rank above 4"));
         }
-        if r.layout != 0 {
-            return Err(bad("unknown layout"));
-        }
+        let packed = match r.layout {
+            LAYOUT_ROW_MAJOR => false,
+            LAYOUT_PANEL16X4 if dtype == DType::I8 && r.rank == 2 => true,
+            LAYOUT_PANEL16X4 => return Err(bad("the panel layout is for rank-2 int8 tensors only")),
+            _ => return Err(bad("unknown layout")),
+        };
         let mut elems: u64 = 1;
         for (k, &d) in r.shape.iter().enumerate() {
             if k >= r.rank as usize && d != 1 {
@@ -293,7 +309,11 @@ impl<'a> ModelFile<'a> {
             }
             elems = elems.checked_mul(d as u64).ok_or(bad("element count overflows"))?;
         }
-        let bytes = elems.checked_mul(dtype.size() as u64).ok_or(bad("byte size overflows"))?;
+        let bytes = if packed {
+            packed_bytes(r.shape[0] as u64, r.shape[1] as u64).ok_or(bad("byte size overflows"))?
+        } else {
+            elems.checked_mul(dtype.size() as u64).ok_or(bad("byte size overflows"))?
+        };
         if bytes != r.data_len {
             return Err(bad("data length does not match shape and dtype"));
         }

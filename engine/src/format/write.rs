@@ -28,6 +28,7 @@ struct Pending {
     aux: Vec<u8>,
     /// Set by `add_i8` when the scales and row sums differ in length (reported by `build`).
     bad_aux: bool,
+    layout: u8,
 }
 
 /// Collects tensors in file order, then lays out and serialises the file.
@@ -64,13 +65,30 @@ impl FileBuilder {
         }
     }
 
+    /// An int8 matrix [n, k] already packed by `kernels::pack::pack_panel16x4`, with one scale
+    /// and one row sum per row (n of each).
+    pub fn add_i8_panel(&mut self, name: &str, shape: [u32; 2], packed: &[i8], scales: &[f32], row_sums: &[i32]) {
+        self.add_i8(name, &shape, packed, scales, row_sums);
+        if let Some(t) = self.tensors.last_mut() {
+            t.layout = super::LAYOUT_PANEL16X4;
+        }
+    }
+
     /// An opaque bundled file (`blob/vocab.txt`, ...).
     pub fn add_blob(&mut self, name: &str, bytes: &[u8]) {
         self.push(name, DType::U8, &[bytes.len() as u32], bytes.to_vec(), Vec::new());
     }
 
     fn push(&mut self, name: &str, dtype: DType, shape: &[u32], data: Vec<u8>, aux: Vec<u8>) {
-        self.tensors.push(Pending { name: name.into(), dtype, shape: shape.to_vec(), data, aux, bad_aux: false });
+        self.tensors.push(Pending {
+            name: name.into(),
+            dtype,
+            shape: shape.to_vec(),
+            data,
+            aux,
+            bad_aux: false,
+            layout: super::LAYOUT_ROW_MAJOR,
+        });
     }
 
     pub fn build(&self, info: &HeaderInfo) -> Result<Vec<u8>, Error> {
@@ -88,7 +106,12 @@ impl FileBuilder {
             shape[..t.shape.len()].copy_from_slice(&t.shape);
             // Refuse what `parse` would refuse, instead of writing a file that does not load.
             let elems = t.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d as usize));
-            if elems.and_then(|n| n.checked_mul(t.dtype.size())) != Some(t.data.len()) {
+            let want = if t.layout == super::LAYOUT_PANEL16X4 {
+                super::packed_bytes(t.shape[0] as u64, t.shape[1] as u64).and_then(|b| usize::try_from(b).ok())
+            } else {
+                elems.and_then(|n| n.checked_mul(t.dtype.size()))
+            };
+            if want != Some(t.data.len()) {
                 return Err(Error::Header("tensor data length does not match its shape and dtype"));
             }
             let rows = t.shape[..t.shape.len().saturating_sub(1)].iter().try_fold(1usize, |a, &d| a.checked_mul(d as usize));
@@ -111,7 +134,7 @@ impl FileBuilder {
                 name_len: t.name.len() as u32,
                 dtype: t.dtype as u8,
                 rank: t.shape.len() as u8,
-                layout: 0,
+                layout: t.layout,
                 reserved0: 0,
                 shape,
                 reserved1: 0,

@@ -11,7 +11,9 @@ use super::kv_cache::KvCache;
 use super::weights::LayerWeights;
 use super::{Inputs, Scratch};
 use crate::config::{Config, PositionEmbeddingType};
-use crate::ops::{layer_norm, linear, softmax};
+use crate::kernels::float::generic::{self, dot};
+use crate::kernels::Kernels;
+use crate::ops::{linear, parallel};
 
 /// Which key positions a row may attend to (before the causal rule).
 #[derive(Clone, Copy)]
@@ -43,10 +45,6 @@ impl KeyValues<'_> {
     }
 }
 
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
 
 /// Runs the attention block of one layer: reads `bufs.x`, writes `bufs.a`.
 pub fn forward(
@@ -70,7 +68,8 @@ pub fn forward(
         None => {
             let mask = inputs.attention_mask.map_or(KeyMask::All, KeyMask::Input);
             let kv = KeyValues { k: bufs.k, v: bufs.v, stride: seq, mask };
-            attend(c, lw.distance_embedding, bufs.q, &kv, batch, seq, 0, bufs.scores, bufs.ctx);
+            let work = Work { scores: bufs.scores, kt: bufs.kt, allowed: bufs.allowed, kernels: bufs.quant.kernels };
+            attend(c, lw.distance_embedding, bufs.q, &kv, batch, seq, 0, work, bufs.ctx);
         }
         Some(cache) => {
             let (past, cap) = (cache.len(), cache.capacity());
@@ -81,16 +80,30 @@ pub fn forward(
                 cv[dst..dst + seq * h].copy_from_slice(&bufs.v[b * seq * h..(b + 1) * seq * h]);
             }
             let kv = KeyValues { k: ck, v: cv, stride: cap, mask: KeyMask::Cache(mask) };
-            attend(c, lw.distance_embedding, bufs.q, &kv, batch, seq, past, bufs.scores, bufs.ctx);
+            let work = Work { scores: bufs.scores, kt: bufs.kt, allowed: bufs.allowed, kernels: bufs.quant.kernels };
+            attend(c, lw.distance_embedding, bufs.q, &kv, batch, seq, past, work, bufs.ctx);
         }
     }
 
     linear::linear(bufs.ctx, t, &lw.attention_output, bufs.a, &mut bufs.quant);
     let ln = &lw.attention_layer_norm;
-    layer_norm::add_layer_norm(&mut bufs.a[..t * h], &bufs.x[..t * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
+    let eps = c.layer_norm_eps as f32;
+    bufs.quant.kernels.add_layer_norm(&mut bufs.a[..t * h], &bufs.x[..t * h], ln.weight, ln.bias, eps);
 }
 
-/// `ctx = softmax(scores)·v` for every (batch row, head, query).
+/// Scratch of `attend`.
+struct Work<'w> {
+    /// [S, past+S]: one scores row per query.
+    scores: &'w mut [f32],
+    /// [heads, D, past+S]: one batch row's keys, transposed per head.
+    kt: &'w mut [f32],
+    /// [past+S]: one batch row's key mask.
+    allowed: &'w mut [f32],
+    kernels: Kernels,
+}
+
+/// `ctx = softmax(scores)·v` for every (batch row, head, query). Query rows are independent:
+/// threads split them (each row owns its `scores` row), and the result is the same for any split.
 #[allow(clippy::too_many_arguments)]
 fn attend(
     c: &Config,
@@ -100,54 +113,77 @@ fn attend(
     batch: usize,
     seq: usize,
     past: usize,
-    scores: &mut [f32],
+    work: Work<'_>,
     ctx: &mut [f32],
 ) {
     let h = c.hidden_size as usize;
     let d = c.head_dim();
-    let p = c.max_position_embeddings as usize;
     let kv_len = past + seq;
-    let inv_sqrt_d = 1.0 / libm::sqrtf(d as f32);
-    let relative = c.position_embedding_type;
+    let scores = &mut work.scores[..seq * kv_len];
+    let kt = &mut work.kt[..h * kv_len];
+    let allowed = &mut work.allowed[..kv_len];
+    let kernels = work.kernels;
+    let scale = 1.0 / libm::sqrtf(d as f32);
     for b in 0..batch {
-        for head in 0..c.num_attention_heads as usize {
-            let off = head * d;
-            for i in 0..seq {
-                let qi = &q[(b * seq + i) * h + off..][..d];
-                // Absolute position of this query: the distance table and the causal rule use it.
-                let l = past + i;
-                let row = &mut scores[..kv_len];
-                for (j, s) in row.iter_mut().enumerate() {
-                    let allowed = kv.allowed(b, j) && (!c.is_decoder || j <= l);
-                    if !allowed {
-                        *s = f32::MIN;
-                        continue;
-                    }
-                    let kj = &kv.k[(b * kv.stride + j) * h + off..][..d];
-                    let mut raw = dot(qi, kj);
-                    if let Some(dist) = distance {
-                        // R[l, j] = distance_embedding[l - j + P - 1]; l < P and j < P keep it in range.
-                        let r = &dist[(l + p - 1 - j) * d..][..d];
-                        raw += dot(qi, r);
-                        if relative == PositionEmbeddingType::RelativeKeyQuery {
-                            raw += dot(kj, r);
-                        }
-                    }
-                    *s = raw * inv_sqrt_d;
+        let ctx_b = &mut ctx[b * seq * h..(b + 1) * seq * h];
+        let q_b = &q[b * seq * h..(b + 1) * seq * h];
+        let v_b = &kv.v[b * kv.stride * h..];
+        if distance.is_none() {
+            // Keys of this batch row transposed per head: kt[head][dim][j].
+            for j in 0..kv_len {
+                let kj = &kv.k[(b * kv.stride + j) * h..][..h];
+                for (i, &x) in kj.iter().enumerate() {
+                    kt[i * kv_len + j] = x; // i = head·D + dim
                 }
-                softmax::softmax_in_place(row);
-                let out = &mut ctx[(b * seq + i) * h + off..][..d];
-                out.fill(0.0);
-                for (j, &pj) in row.iter().enumerate() {
-                    if pj == 0.0 {
-                        continue;
-                    }
-                    let vj = &kv.v[(b * kv.stride + j) * h + off..][..d];
-                    for (o, v) in out.iter_mut().zip(vj) {
-                        *o += pj * v;
-                    }
-                }
+                allowed[j] = if kv.allowed(b, j) { 1.0 } else { 0.0 };
             }
         }
+        let (kt, allowed) = (&*kt, &*allowed);
+        parallel::for_row_chunks2(ctx_b, h, scores, kv_len, 2 * kv_len * h, |i0, ctx_rows, score_rows| {
+            for (r, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {
+                let i = i0 + r;
+                let qi = &q_b[i * h..(i + 1) * h];
+                match distance {
+                    // The causal rule: query at absolute position past + i sees keys j ≤ past + i.
+                    None => {
+                        let limit = if c.is_decoder { past + i + 1 } else { kv_len };
+                        kernels.attend_row(qi, kt, v_b, h, d, kv_len, scale, allowed, limit, row, out);
+                    }
+                    Some(dist) => attend_row_relative(c, dist, qi, kv, b, past + i, row, out),
+                }
+            }
+        });
+    }
+}
+
+/// One query row (absolute position `l`) over every head with relative position scores
+/// (transformers 4.x): `out` [H], `row` [past+S] scratch.
+#[allow(clippy::too_many_arguments)]
+fn attend_row_relative(c: &Config, dist: &[f32], q: &[f32], kv: &KeyValues<'_>, b: usize, l: usize, row: &mut [f32], out: &mut [f32]) {
+    let h = c.hidden_size as usize;
+    let d = c.head_dim();
+    let p = c.max_position_embeddings as usize;
+    let inv_sqrt_d = 1.0 / libm::sqrtf(d as f32);
+    let key_query = c.position_embedding_type == PositionEmbeddingType::RelativeKeyQuery;
+    for head in 0..c.num_attention_heads as usize {
+        let off = head * d;
+        let qi = &q[off..off + d];
+        for (j, s) in row.iter_mut().enumerate() {
+            let allowed = kv.allowed(b, j) && (!c.is_decoder || j <= l);
+            if !allowed {
+                *s = f32::MIN;
+                continue;
+            }
+            let kj = &kv.k[(b * kv.stride + j) * h + off..][..d];
+            // R[l, j] = distance_embedding[l - j + P - 1]; l < P and j < P keep it in range.
+            let r = &dist[(l + p - 1 - j) * d..][..d];
+            let mut raw = dot(qi, kj) + dot(qi, r);
+            if key_query {
+                raw += dot(kj, r);
+            }
+            *s = raw * inv_sqrt_d;
+        }
+        generic::softmax_in_place(row);
+        generic::weighted_sum(row, &kv.v[b * kv.stride * h..], h, off, &mut out[off..off + d]);
     }
 }

@@ -4,7 +4,7 @@
 use super::weights::Weights;
 use super::{Inputs, Scratch};
 use crate::format::names::EmbTensor;
-use crate::ops::{layer_norm, linear};
+use crate::ops::linear;
 use crate::Error;
 
 pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, past: usize, bufs: &mut Scratch<'_>) -> Result<(), Error> {
@@ -25,7 +25,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, past: usize, bufs: &mut Scr
         }
     }
     let ln = w.emb_layer_norm()?;
-    layer_norm::add_layer_norm(&mut bufs.emb[..t * e], &[], ln.weight, ln.bias, c.layer_norm_eps as f32);
+    bufs.quant.kernels.add_layer_norm(&mut bufs.emb[..t * e], &[], ln.weight, ln.bias, c.layer_norm_eps as f32);
     match w.embeddings_project()? {
         Some(project) => linear::linear(bufs.emb, t, &project, bufs.x, &mut bufs.quant),
         None => bufs.x[..t * e].copy_from_slice(&bufs.emb[..t * e]),

@@ -1,9 +1,9 @@
 //! The FFN half of an encoder layer: `x = LayerNorm(act(a·Wiᵀ + bi)·Woᵀ + bo + a)`.
 
 use super::weights::LayerWeights;
-use crate::config::Config;
+use crate::config::{Activation, Config};
 use crate::ops::linear::QuantBuf;
-use crate::ops::{activations, layer_norm, linear};
+use crate::ops::{activations, linear};
 
 /// `a` [T, H] is the attention block's output; the layer's output goes to `x` [T, H].
 pub fn forward(
@@ -18,9 +18,13 @@ pub fn forward(
     let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
     let inter = &mut inter[..tokens * i];
     linear::linear(a, tokens, &lw.intermediate, inter, quant);
-    activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight);
+    if c.hidden_act == Activation::Gelu {
+        quant.kernels.gelu_in_place(inter);
+    } else {
+        activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight);
+    }
     let x = &mut x[..tokens * h];
     linear::linear(inter, tokens, &lw.output, x, quant);
     let ln = &lw.output_layer_norm;
-    layer_norm::add_layer_norm(x, &a[..tokens * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
+    quant.kernels.add_layer_norm(x, &a[..tokens * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
 }

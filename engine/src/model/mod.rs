@@ -17,12 +17,27 @@ pub mod weights;
 
 use crate::config::{Config, Head};
 use crate::format::ModelFile;
+use crate::kernels::Kernels;
 use crate::Error;
 
 pub use encoder::{Observer, Site};
 pub use kv_cache::KvCache;
 pub use scratch::Scratch;
 use weights::{TensorIndex, Weights};
+
+#[cfg(feature = "std")]
+fn default_kernels() -> Result<Kernels, Error> {
+    use crate::kernels::IsaFromEnvError;
+    Kernels::from_env().map_err(|e| match e {
+        IsaFromEnvError::Unknown(_) => Error::UnknownIsa,
+        IsaFromEnvError::Unavailable(u) => Error::IsaUnavailable { requested: u.0.name() },
+    })
+}
+
+#[cfg(not(feature = "std"))]
+fn default_kernels() -> Result<Kernels, Error> {
+    Ok(Kernels::detect())
+}
 
 /// One batch of token ids. All slices are row-major `[batch, seq]`; for multiple choice `batch`
 /// counts every (example, choice) row, i.e. `examples · choices`.
@@ -72,17 +87,24 @@ impl OutputSpec {
 pub struct Model<'a> {
     pub head: Head,
     pub(crate) weights: Weights<'a>,
+    kernels: Kernels,
 }
 
 impl<'a> Model<'a> {
     /// Checks that the file holds exactly the tensors its config and head need (names, shapes,
     /// dtypes) and resolves them. Reads no tensor data: loading is O(number of tensors).
+    /// The kernels are the best this CPU has, or (with `std`) the ones `ELECTRA_ISA` names.
     pub fn new(file: ModelFile<'a>) -> Result<Self, Error> {
+        Self::with_kernels(file, default_kernels()?)
+    }
+
+    /// `new` with the given kernels.
+    pub fn with_kernels(file: ModelFile<'a>, kernels: Kernels) -> Result<Self, Error> {
         let config = file.header.config.clone();
         let head = file.header.head;
         config.validate(head)?;
         let index = TensorIndex::build(&file, &config, head, file.header.lm_head_tied)?;
-        let model = Model { head, weights: Weights { file, index, config } };
+        let model = Model { head, weights: Weights { file, index, config }, kernels };
         // Resolve every view once, so a forward pass cannot meet an unresolvable tensor.
         model.weights.emb_layer_norm()?;
         model.weights.embeddings_project()?;
@@ -96,6 +118,11 @@ impl<'a> Model<'a> {
     /// Parses and loads a model from bytes (64-byte aligned: mmap, or `AlignedBytes`).
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
         Self::new(ModelFile::parse(bytes)?)
+    }
+
+    /// The int8 kernels this model runs with.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
     }
 
     pub fn config(&self) -> &Config {
@@ -170,7 +197,7 @@ impl<'a> Model<'a> {
             return Err(Error::OutputSize { needed, given: out.len() });
         }
         let layout = scratch::Layout::new(c, b, s, past);
-        let mut bufs = Scratch::carve(scratch, &layout)?;
+        let mut bufs = Scratch::carve(scratch, &layout, self.kernels)?;
         embeddings::forward(&self.weights, inputs, past, &mut bufs)?;
         if let Some(k) = cache.as_deref_mut() {
             k.stage_mask(inputs);

@@ -27,7 +27,7 @@ impl Layout {
         }
     }
 
-    fn sizes(&self) -> [usize; 12] {
+    fn sizes(&self) -> [usize; 14] {
         let t = self.tokens;
         let th = t.saturating_mul(self.hidden);
         let wide = self.hidden.max(self.embedding);
@@ -45,6 +45,8 @@ impl Layout {
             // int8 activations: T·max(E, H, I) bytes, as f32 slots
             t.saturating_mul(wide.max(self.intermediate)).div_ceil(4),
             t,                                       // their per-row scales
+            self.hidden.saturating_mul(self.kv_len), // keys transposed, one batch row
+            self.kv_len,                             // key mask, one batch row
         ]
     }
 
@@ -78,15 +80,19 @@ pub struct Scratch<'s> {
     pub head: &'s mut [f32],
     /// Quantized activations of the linear being run (int8 weights only).
     pub quant: QuantBuf<'s>,
+    /// [heads, D, past+S] one batch row's keys, transposed per head.
+    pub kt: &'s mut [f32],
+    /// [past+S] one batch row's key mask (1.0 = visible).
+    pub allowed: &'s mut [f32],
 }
 
 impl<'s> Scratch<'s> {
-    pub fn carve(buf: &'s mut [f32], layout: &Layout) -> Result<Self, Error> {
+    pub fn carve(buf: &'s mut [f32], layout: &Layout, kernels: crate::kernels::Kernels) -> Result<Self, Error> {
         let needed = layout.len();
         if buf.len() < needed {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
-        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11] = layout.sizes();
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13] = layout.sizes();
         let (x, r) = buf.split_at_mut(s0);
         let (emb, r) = r.split_at_mut(s1);
         let (q, r) = r.split_at_mut(s2);
@@ -98,8 +104,10 @@ impl<'s> Scratch<'s> {
         let (scores, r) = r.split_at_mut(s8);
         let (head, r) = r.split_at_mut(s9);
         let (quant_q, r) = r.split_at_mut(s10);
-        let (quant_scales, _) = r.split_at_mut(s11);
-        let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales };
-        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant })
+        let (quant_scales, r) = r.split_at_mut(s11);
+        let (kt, r) = r.split_at_mut(s12);
+        let (allowed, _) = r.split_at_mut(s13);
+        let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales, kernels };
+        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed })
     }
 }

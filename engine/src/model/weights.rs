@@ -12,8 +12,9 @@ use crate::format::{DType, ModelFile, TensorView};
 pub enum Matrix<'a> {
     F32(&'a [f32]),
     F16(&'a [f16]),
-    /// Symmetric int8 with one f32 scale per row (`w ≈ q·scale`) and the row's integer sum.
-    I8 { w: &'a [i8], scales: &'a [f32], row_sums: &'a [i32] },
+    /// Symmetric int8 with one f32 scale per row (`w ≈ q·scale`) and the row's integer sum;
+    /// `packed`: in the kernels' panel layout (`kernels::pack`), else row-major.
+    I8 { w: &'a [i8], scales: &'a [f32], row_sums: &'a [i32], packed: bool },
 }
 
 impl<'a> Matrix<'a> {
@@ -23,7 +24,7 @@ impl<'a> Matrix<'a> {
             DType::F16 => Matrix::F16(t.f16s()?),
             DType::I8 => {
                 let (scales, row_sums) = t.i8_aux()?;
-                Matrix::I8 { w: t.i8s()?, scales, row_sums }
+                Matrix::I8 { w: t.i8s()?, scales, row_sums, packed: t.layout == crate::format::LAYOUT_PANEL16X4 }
             }
             DType::U8 => return Err(Error::TensorDType { name: TensorName::new(t.name), found: t.dtype }),
         })
@@ -39,10 +40,10 @@ impl<'a> Matrix<'a> {
                     *o = v.to_f32();
                 }
             }
-            Matrix::I8 { w, scales, .. } => {
+            Matrix::I8 { w, scales, packed, .. } => {
                 let s = scales[r];
-                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
-                    *o = *v as f32 * s;
+                for (c, o) in out.iter_mut().enumerate() {
+                    *o = w[i8_index(packed, d, r, c)] as f32 * s;
                 }
             }
         }
@@ -62,13 +63,23 @@ impl<'a> Matrix<'a> {
                     *o += v.to_f32();
                 }
             }
-            Matrix::I8 { w, scales, .. } => {
+            Matrix::I8 { w, scales, packed, .. } => {
                 let s = scales[r];
-                for (o, v) in out.iter_mut().zip(&w[r * d..(r + 1) * d]) {
-                    *o += *v as f32 * s;
+                for (c, o) in out.iter_mut().enumerate() {
+                    *o += w[i8_index(packed, d, r, c)] as f32 * s;
                 }
             }
         }
+    }
+}
+
+/// Index of element (row, col) of an int8 matrix with `cols` columns.
+#[inline]
+fn i8_index(packed: bool, cols: usize, row: usize, col: usize) -> usize {
+    if packed {
+        crate::kernels::pack::packed_index(cols, row, col)
+    } else {
+        row * cols + col
     }
 }
 
@@ -168,7 +179,9 @@ impl TensorIndex {
             }
             let allowed = match spec.role {
                 Role::Param => t.dtype == DType::F32,
-                Role::Matrix | Role::Table => matches!(t.dtype, DType::F32 | DType::F16 | DType::I8),
+                // Tables are gathered by row: row-major only.
+                Role::Table => matches!(t.dtype, DType::F32 | DType::F16 | DType::I8) && t.layout == crate::format::LAYOUT_ROW_MAJOR,
+                Role::Matrix => matches!(t.dtype, DType::F32 | DType::F16 | DType::I8),
             };
             if !allowed {
                 return Err(Error::TensorDType { name, found: t.dtype });

@@ -4,10 +4,11 @@ use crate::config::Activation;
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
-/// Exact erf GELU: `0.5·x·(1+erf(x/√2))` (torch `F.gelu`).
+/// Exact erf GELU: `0.5·x·(1+erf(x/√2))` (torch `F.gelu`), with the same erf as the
+/// vectorized kernel (`kernels::float::generic::erf`, |error| ≤ 2e-7), so one GELU is defined.
 #[inline]
 pub fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + libm::erff(x * core::f32::consts::FRAC_1_SQRT_2))
+    0.5 * x * (1.0 + crate::kernels::float::generic::erf(x * core::f32::consts::FRAC_1_SQRT_2))
 }
 
 #[inline]
@@ -64,8 +65,10 @@ pub fn activate(act: Activation, x: f32, prelu: f32) -> f32 {
 
 /// Applies an activation in place.
 pub fn activate_in_place(act: Activation, xs: &mut [f32], prelu: f32) {
-    if act == Activation::Identity {
-        return;
+    match act {
+        Activation::Identity => return,
+        Activation::Gelu => return crate::kernels::float::generic::gelu_in_place(xs),
+        _ => {}
     }
     for x in xs {
         *x = activate(act, *x, prelu);

@@ -1,17 +1,19 @@
 //! `y = x · Wᵀ + b` over a batch of rows, for every weight dtype the file format holds.
 //!
-//! With int8 weights the input rows are quantized on the fly (per row, `ops::quantize`), the
+//! With int8 weights the input rows are quantized on the fly (per row, `kernels::scalar::quantize`), the
 //! product runs in i32 and the f32 epilogue applies scales and bias. Linears sharing an input
 //! (Q, K and V) quantize it once through `prepare`.
 
-use crate::kernels;
+use crate::kernels::{self, Kernels};
 use crate::model::weights::{Linear, Matrix};
-use crate::ops::quantize;
+use crate::ops::parallel;
 
-/// Caller-owned room for quantized activations: `q` ≥ rows·in bytes, `scales` ≥ rows.
+/// Caller-owned room for quantized activations (`q` ≥ rows·in bytes, `scales` ≥ rows) and the
+/// kernels that run int8 linears.
 pub struct QuantBuf<'s> {
     pub q: &'s mut [i8],
     pub scales: &'s mut [f32],
+    pub kernels: Kernels,
 }
 
 /// A batch of input rows, quantized when some consumer has int8 weights.
@@ -20,6 +22,7 @@ pub struct Prepared<'x> {
     pub rows: usize,
     pub cols: usize,
     pub q: Option<(&'x [i8], &'x [f32])>,
+    pub kernels: Kernels,
 }
 
 /// Prepares `x` [rows, cols] for the linears in `consumers` (quantizes once if any is int8).
@@ -30,12 +33,12 @@ pub fn prepare<'x>(x: &'x [f32], rows: usize, cols: usize, consumers: &[&Linear<
         let s = &mut buf.scales[..rows];
         // Linears sharing an input share its smoothing factor (Q, K, V), so the first one's serves.
         let smoothing = consumers.first().and_then(|l| l.input_scale);
-        quantize::quantize_rows_smoothed(x, cols, smoothing, q, s);
+        buf.kernels.quantize_rows_smoothed(x, cols, smoothing, q, s);
         Some((&*q, &*s))
     } else {
         None
     };
-    Prepared { x, rows, cols, q }
+    Prepared { x, rows, cols, q, kernels: buf.kernels }
 }
 
 /// `y = x·Wᵀ + b` on prepared input.
@@ -44,12 +47,26 @@ pub fn linear_prepared(input: &Prepared<'_>, lin: &Linear<'_>, y: &mut [f32]) {
     debug_assert_eq!(k, input.cols);
     let y = &mut y[..m * n];
     match (lin.weight, input.q) {
-        (Matrix::I8 { w, scales, .. }, Some((q, sq))) => {
+        (Matrix::I8 { w, scales, row_sums, packed: true }, Some((q, sq))) => {
+            let kernels = input.kernels;
+            // Threads split the rows (tokens); each row's result is the same whatever the split.
+            parallel::for_row_chunks(y, n, 4, k * n, |r0, y| {
+                let rows = y.len() / n;
+                let (q, sq) = (&q[r0 * k..(r0 + rows) * k], &sq[r0..r0 + rows]);
+                kernels.gemm_i8_packed(q, sq, rows, k, w, scales, row_sums, lin.bias, n, y);
+            });
+            return;
+        }
+        (Matrix::I8 { w, scales, packed: false, .. }, Some((q, sq))) => {
+            // Row-major int8 (a tied LM head reading the embedding table): the reference kernel.
             kernels::scalar::gemm_i8::gemm_i8_nt(q, sq, m, k, w, scales, lin.bias, n, y);
             return;
         }
-        (Matrix::I8 { w, scales, .. }, None) => {
-            kernels::scalar::gemm_f32::gemm_nt_dequant_i8(input.x, m, k, w, scales, n, y)
+        (Matrix::I8 { .. }, None) => {
+            // `prepare` quantizes whenever a consumer is int8, so this cannot happen; keep the
+            // output defined rather than stale.
+            debug_assert!(false, "int8 linear on unquantized input");
+            y.fill(f32::NAN);
         }
         (Matrix::F32(w), _) => kernels::scalar::gemm_f32::gemm_nt(input.x, m, k, w, n, y),
         (Matrix::F16(w), _) => kernels::scalar::gemm_f32::gemm_nt_f16(input.x, m, k, w, n, y),

@@ -1,7 +1,7 @@
-//! Safe f32 math of the forward pass: the scalar definitions every SIMD kernel is tested against.
+//! Safe f32 math of the forward pass that is not a kernel: activations of the less common kinds
+//! and the linear-layer driver (quantize, dispatch to a kernel, split across threads). LayerNorm,
+//! softmax, GELU and attention rows live in `kernels::float` (one source, compiled per ISA).
 
 pub mod activations;
-pub mod layer_norm;
 pub mod linear;
-pub mod quantize;
-pub mod softmax;
+pub mod parallel;

@@ -48,23 +48,3 @@ pub fn gemm_nt_f16(x: &[f32], m: usize, k: usize, w: &[f16], n: usize, y: &mut [
         }
     }
 }
-
-/// As `gemm_nt` with int8 weights dequantised (`w·scale`) in f32: the f32-activation path for
-/// int8 files, used where activations stay in f32.
-pub fn gemm_nt_dequant_i8(x: &[f32], m: usize, k: usize, w: &[i8], scales: &[f32], n: usize, y: &mut [f32]) {
-    let mut row = [0.0f32; 256];
-    for j in 0..n {
-        let wr = &w[j * k..(j + 1) * k];
-        for i in 0..m {
-            let xr = &x[i * k..(i + 1) * k];
-            let mut s = 0.0f32;
-            for (xc, wc) in xr.chunks(256).zip(wr.chunks(256)) {
-                for (d, q) in row.iter_mut().zip(wc) {
-                    *d = *q as f32;
-                }
-                s += dot(xc, &row[..wc.len()]);
-            }
-            y[i * n + j] = s * scales[j];
-        }
-    }
-}

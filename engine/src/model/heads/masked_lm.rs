@@ -5,7 +5,7 @@
 use crate::format::names::HeadTensor as T;
 use crate::model::weights::{LayerNorm, Linear, Weights};
 use crate::model::Scratch;
-use crate::ops::{activations, layer_norm, linear};
+use crate::ops::{activations, linear};
 use crate::Error;
 
 pub struct GeneratorHead<'a> {
@@ -29,7 +29,7 @@ pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut
     linear::linear(bufs.x, tokens, &head.dense, g, &mut bufs.quant);
     activations::activate_in_place(crate::config::Activation::Gelu, g, 0.0);
     let ln = head.layer_norm;
-    layer_norm::add_layer_norm(g, &[], ln.weight, ln.bias, w.config.layer_norm_eps as f32);
+    bufs.quant.kernels.add_layer_norm(g, &[], ln.weight, ln.bias, w.config.layer_norm_eps as f32);
     linear::linear(g, tokens, &head.lm_head, out, &mut bufs.quant);
     Ok(())
 }

@@ -1,0 +1,6 @@
+//! aarch64 kernels, one folder per instruction set, the same file names in each.
+//!
+//! Reachable only through `kernels::Kernels`, whose constructors check the CPU first.
+
+pub mod dotprod;
+pub mod neon;

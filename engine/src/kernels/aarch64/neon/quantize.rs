@@ -1,0 +1,97 @@
+//! NEON per-row int8 quantization, bit-exact with `scalar::quantize` (and so with
+//! `scalar::quantize::quantize_rows_smoothed`). Also used by the dotprod kernel set.
+//!
+//! * max: `fmaxnm` returns the number when the other operand is NaN, as `f32::max` does.
+//! * round: the same operations as `libm::roundf` (`trunc(x + copysign(0.5 - ε/4, x))`, `frintz`).
+//! * `fcvtzs` maps NaN to 0 and saturates ±∞; the clamp to ±127 is then done on integers.
+
+use core::arch::aarch64::*;
+
+use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
+
+/// `libm::roundf`'s offset: 0.5 − ¼·ε, the largest f32 below 0.5.
+const HALF_BELOW: f32 = 0.5 - 0.25 * f32::EPSILON;
+
+/// Same contract as `scalar::quantize::quantize_rows_smoothed`.
+///
+/// # Safety
+/// The CPU must support NEON. (Lengths are checked through slices.)
+#[target_feature(enable = "neon")]
+pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
+    if cols == 0 {
+        return;
+    }
+    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
+        let (scale, inv) = scale_and_inverse(row_max(row, channel_scale));
+        *s = scale;
+        quantize_row(row, channel_scale, inv, qrow);
+    }
+}
+
+#[target_feature(enable = "neon")]
+fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
+    let mut m = vdupq_n_f32(0.0);
+    let body = row.len() / 4 * 4;
+    for x in (0..body).step_by(4) {
+        // SAFETY: 4-element bounds-checked slices.
+        let mut v = unsafe { vld1q_f32(row[x..x + 4].as_ptr()) };
+        if let Some(cs) = cs {
+            // SAFETY: as above.
+            v = vmulq_f32(v, unsafe { vld1q_f32(cs[x..x + 4].as_ptr()) });
+        }
+        m = vmaxnmq_f32(m, vabsq_f32(v));
+    }
+    let mut lanes = [0.0f32; 4];
+    // SAFETY: `lanes` is 4 writable f32.
+    unsafe { vst1q_f32(lanes.as_mut_ptr(), m) };
+    let mut max = lanes.iter().fold(0.0f32, |a, &b| a.max(b));
+    for x in body..row.len() {
+        let v = match cs {
+            Some(cs) => row[x] * cs[x],
+            None => row[x],
+        };
+        max = max.max(v.abs());
+    }
+    max
+}
+
+/// `libm::roundf` on 4 lanes.
+#[target_feature(enable = "neon")]
+#[inline]
+pub fn roundf4(t: float32x4_t) -> float32x4_t {
+    let sign = vdupq_n_u32(0x8000_0000);
+    vrndq_f32(vaddq_f32(t, vbslq_f32(sign, t, vdupq_n_f32(HALF_BELOW))))
+}
+
+#[target_feature(enable = "neon")]
+fn quantize4(v: float32x4_t, inv: float32x4_t) -> int32x4_t {
+    let i = vcvtq_s32_f32(roundf4(vmulq_f32(v, inv)));
+    vminq_s32(vmaxq_s32(i, vdupq_n_s32(-127)), vdupq_n_s32(127))
+}
+
+#[target_feature(enable = "neon")]
+fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
+    let invv = vdupq_n_f32(inv);
+    let body = row.len() / 8 * 8;
+    for x in (0..body).step_by(8) {
+        // SAFETY: 8-element bounds-checked slices.
+        let (mut v0, mut v1) = unsafe { (vld1q_f32(row[x..x + 4].as_ptr()), vld1q_f32(row[x + 4..x + 8].as_ptr())) };
+        if let Some(cs) = cs {
+            // SAFETY: as above.
+            unsafe {
+                v0 = vmulq_f32(v0, vld1q_f32(cs[x..x + 4].as_ptr()));
+                v1 = vmulq_f32(v1, vld1q_f32(cs[x + 4..x + 8].as_ptr()));
+            }
+        }
+        let h = vcombine_s16(vmovn_s32(quantize4(v0, invv)), vmovn_s32(quantize4(v1, invv)));
+        // SAFETY: q[x..x+8] is 8 writable bytes (bounds-checked slice).
+        unsafe { vst1_s8(q[x..x + 8].as_mut_ptr(), vmovn_s16(h)) };
+    }
+    for x in body..row.len() {
+        let v = match cs {
+            Some(cs) => row[x] * cs[x],
+            None => row[x],
+        };
+        q[x] = quantize_one(v, inv);
+    }
+}

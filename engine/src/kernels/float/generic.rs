@@ -1,0 +1,300 @@
+//! The f32 kernels, written once. Every function is `#[inline(always)]` so that each ISA wrapper
+//! (`x86_64.rs`, `aarch64.rs`) compiles its own copy with its own vector registers.
+//!
+//! Rules that make every copy give bit-identical results: no FMA (Rust never contracts `a*b+c`),
+//! reductions with an explicit, fixed lane structure (`LANES` partial sums combined in a fixed
+//! order), and branch-free element-wise math. The scalar build runs the same code.
+
+/// Partial sums per reduction; 16 fills one AVX-512 register, two AVX2 or four NEON registers.
+pub const LANES: usize = 16;
+
+/// Σ a[i]·b[i] with `LANES` partial sums combined pairwise.
+#[inline(always)]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] += x * y;
+    }
+    reduce(acc)
+}
+
+/// Σ a[i] with `LANES` partial sums.
+#[inline(always)]
+pub fn sum(a: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let c = a.chunks_exact(LANES);
+    let r = c.remainder();
+    for x in c {
+        for l in 0..LANES {
+            acc[l] += x[l];
+        }
+    }
+    for (l, x) in r.iter().enumerate() {
+        acc[l] += x;
+    }
+    reduce(acc)
+}
+
+/// Pairwise tree over the partial sums: 16 → 8 → 4 → 2 → 1.
+#[inline(always)]
+fn reduce(mut acc: [f32; LANES]) -> f32 {
+    let mut w = LANES / 2;
+    while w > 0 {
+        for l in 0..w {
+            acc[l] += acc[l + w];
+        }
+        w /= 2;
+    }
+    acc[0]
+}
+
+/// `e^x` for f32, branch-free (vectorizes): x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-6
+/// polynomial, 2^n through the exponent bits. Max relative error about 2 ulp over the range that
+/// does not overflow; inputs below -87.3 give 0 (as `f32::MIN` masking needs), above 88.7 give
+/// `f32::MAX`-ish finite values (never reached: softmax inputs are ≤ 0).
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const LOG2E: f32 = core::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    const ROUNDER: f32 = 12_582_912.0; // 1.5·2^23: adding and subtracting it rounds to an integer
+    let xc = x.clamp(-87.336_54, 88.376_26);
+    // n = round(x / ln2) without a libm call, so the loop vectorizes.
+    let n = (xc * LOG2E + ROUNDER) - ROUNDER;
+    let r = (xc - n * LN2_HI) - n * LN2_LO;
+    // e^r on [-ln2/2, ln2/2] (Cephes expf coefficients).
+    let mut p = 1.987_569_1e-4f32;
+    p = p * r + 1.398_2e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 5.000_000_1e-1;
+    let er = p * r * r + r + 1.0;
+    // 2^n: n in [-126, 127] after the clamp.
+    let bits = ((n as i32 + 127) as u32) << 23;
+    let y = er * f32::from_bits(bits);
+    // Below the clamp the true value underflows: return exactly 0 (masked scores).
+    if x < -87.336_54 {
+        0.0
+    } else {
+        y
+    }
+}
+
+/// erf(x), branch-free (vectorizes). For |x| < 1: a rational function (odd degree-13 numerator,
+/// even degree-8 denominator; the float erf of Eigen and XLA). For |x| ≥ 1: 1 − erfc(|x|) with
+/// erfc by the Chebyshev fit of Numerical Recipes (`erfcc`, relative error < 1.2e-7) on our `exp`,
+/// which is exact enough where the rational fit loses digits. Max absolute error against libm's
+/// erff: see the test (≤ 1.5e-7).
+#[inline(always)]
+pub fn erf(x: f32) -> f32 {
+    let xc = x.clamp(-4.0, 4.0);
+    let x2 = xc * xc;
+    let mut p = -2.726_142_3e-10f32;
+    p = p * x2 + 2.770_681_4e-8;
+    p = p * x2 + -2.101_024e-6;
+    p = p * x2 + -5.692_506_4e-5;
+    p = p * x2 + -7.349_906_3e-4;
+    p = p * x2 + -2.954_600e-3;
+    p = p * x2 + -1.609_603_3e-2;
+    p *= xc;
+    let mut q = -1.456_607_2e-5f32;
+    q = q * x2 + -2.133_740_6e-4;
+    q = q * x2 + -1.682_827e-3;
+    q = q * x2 + -7.373_329e-3;
+    q = q * x2 + -1.426_474e-2;
+    let near = p / q;
+
+    let z = x.abs().min(10.0);
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let mut c = 0.170_872_77f32;
+    c = c * t + -0.822_152_23;
+    c = c * t + 1.488_515_9;
+    c = c * t + -1.135_203_98;
+    c = c * t + 0.278_868_07;
+    c = c * t + -0.186_288_06;
+    c = c * t + 0.096_784_18;
+    c = c * t + 0.374_091_96;
+    c = c * t + 1.000_023_7;
+    c = c * t + -1.265_512_2;
+    let erfc = t * exp(-z * z + c);
+    let far = (1.0 - erfc).copysign(x);
+    if z < 1.0 {
+        near
+    } else {
+        far
+    }
+}
+
+/// Exact-erf GELU, `0.5·x·(1 + erf(x/√2))`, in place.
+#[inline(always)]
+pub fn gelu_in_place(xs: &mut [f32]) {
+    for x in xs.iter_mut() {
+        let v = *x;
+        *x = 0.5 * v * (1.0 + erf(v * core::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+/// Softmax over a row, in place. A row whose every entry is `f32::MIN` (all keys masked) becomes
+/// uniform, as eager attention in transformers gives.
+#[inline(always)]
+pub fn softmax_in_place(row: &mut [f32]) {
+    let mut m = [f32::MIN; LANES];
+    let c = row.chunks_exact(LANES);
+    for (l, v) in c.remainder().iter().enumerate() {
+        m[l] = m[l].max(*v);
+    }
+    for x in c {
+        for l in 0..LANES {
+            m[l] = m[l].max(x[l]);
+        }
+    }
+    let max = m.iter().copied().fold(f32::MIN, f32::max);
+    for v in row.iter_mut() {
+        *v = exp(*v - max);
+    }
+    let inv = 1.0 / sum(row);
+    for v in row.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// `x[r] = LayerNorm(x[r] + residual[r])` for every row of width `weight.len()`; `residual` may be
+/// empty. Biased variance, `eps` inside the square root.
+#[inline(always)]
+pub fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f32], eps: f32) {
+    let dim = weight.len();
+    if dim == 0 {
+        return;
+    }
+    for (r, row) in x.chunks_exact_mut(dim).enumerate() {
+        if !residual.is_empty() {
+            for (v, res) in row.iter_mut().zip(&residual[r * dim..(r + 1) * dim]) {
+                *v += res;
+            }
+        }
+        let n = dim as f32;
+        let mean = sum(row) / n;
+        let mut acc = [0.0f32; LANES];
+        let c = row.chunks_exact(LANES);
+        for (l, v) in c.remainder().iter().enumerate() {
+            acc[l] += (v - mean) * (v - mean);
+        }
+        for v in c {
+            for l in 0..LANES {
+                acc[l] += (v[l] - mean) * (v[l] - mean);
+            }
+        }
+        let var = reduce(acc) / n;
+        let inv = 1.0 / libm::sqrtf(var + eps);
+        for ((v, w), b) in row.iter_mut().zip(weight).zip(bias) {
+            *v = (*v - mean) * inv * w + b;
+        }
+    }
+}
+
+/// Keys (scores) or dimensions (context) handled per register-resident block.
+const BLOCK: usize = 64;
+
+/// Scores of one query row of one head against every key: `row[j] = q·k_j · scale`, with the
+/// keys of this head transposed (`kt` [D][kv_len]): each block of 64 keys accumulates in
+/// registers over the head dimension, then is stored once.
+#[inline(always)]
+pub fn scores_transposed(q: &[f32], kt: &[f32], kv_len: usize, scale: f32, row: &mut [f32]) {
+    let row = &mut row[..kv_len];
+    let mut j0 = 0;
+    while j0 + BLOCK <= kv_len {
+        let mut acc = [0.0f32; BLOCK];
+        for (d, &qd) in q.iter().enumerate() {
+            let k: &[f32; BLOCK] = kt[d * kv_len + j0..][..BLOCK].try_into().expect("block");
+            for l in 0..BLOCK {
+                acc[l] += qd * k[l];
+            }
+        }
+        for (s, a) in row[j0..j0 + BLOCK].iter_mut().zip(acc) {
+            *s = a * scale;
+        }
+        j0 += BLOCK;
+    }
+    let w = kv_len - j0;
+    if w > 0 {
+        let mut acc = [0.0f32; BLOCK];
+        for (d, &qd) in q.iter().enumerate() {
+            let k = &kt[d * kv_len + j0..][..w];
+            for (a, kv) in acc.iter_mut().zip(k) {
+                *a += qd * kv;
+            }
+        }
+        for (s, a) in row[j0..].iter_mut().zip(acc) {
+            *s = a * scale;
+        }
+    }
+}
+
+/// `out = Σ_j p[j]·v_j` for one head: `v` rows of `stride` floats, this head's `d = out.len()`
+/// values at offset `off`. Blocks of 64 dimensions accumulate in registers over the keys.
+#[inline(always)]
+pub fn weighted_sum(p: &[f32], v: &[f32], stride: usize, off: usize, out: &mut [f32]) {
+    let d = out.len();
+    let mut c0 = 0;
+    while c0 < d {
+        let w = BLOCK.min(d - c0);
+        let mut acc = [0.0f32; BLOCK];
+        if w == BLOCK {
+            for (j, &pj) in p.iter().enumerate() {
+                let vj: &[f32; BLOCK] = v[j * stride + off + c0..][..BLOCK].try_into().expect("block");
+                for l in 0..BLOCK {
+                    acc[l] += pj * vj[l];
+                }
+            }
+        } else {
+            for (j, &pj) in p.iter().enumerate() {
+                let vj = &v[j * stride + off + c0..][..w];
+                for (a, x) in acc.iter_mut().zip(vj) {
+                    *a += pj * x;
+                }
+            }
+        }
+        out[c0..c0 + w].copy_from_slice(&acc[..w]);
+        c0 += w;
+    }
+}
+
+/// One query row of attention over every head (absolute positions):
+/// `out[h] = softmax(q_h·K_hᵀ·scale, masked)·V_h`. `kt` [heads][D][kv_len] holds the keys
+/// transposed; `v` the values, one row of `v_stride` floats per key; key `j` is visible when
+/// `allowed[j] != 0` and `j < limit` (the causal rule). `row` [kv_len] is scratch.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn attend_row(
+    q: &[f32],
+    kt: &[f32],
+    v: &[f32],
+    v_stride: usize,
+    d: usize,
+    kv_len: usize,
+    scale: f32,
+    allowed: &[f32],
+    limit: usize,
+    row: &mut [f32],
+    out: &mut [f32],
+) {
+    let row = &mut row[..kv_len];
+    for (h, (qh, oh)) in q.chunks_exact(d).zip(out.chunks_exact_mut(d)).enumerate() {
+        scores_transposed(qh, &kt[h * d * kv_len..(h + 1) * d * kv_len], kv_len, scale, row);
+        for (j, (s, &a)) in row.iter_mut().zip(allowed).enumerate() {
+            if a == 0.0 || j >= limit {
+                *s = f32::MIN;
+            }
+        }
+        softmax_in_place(row);
+        weighted_sum(row, v, v_stride, h * d, oh);
+    }
+}

@@ -1,0 +1,144 @@
+//! f32 kernels of the forward pass: attention rows, GELU, softmax, LayerNorm.
+//!
+//! Written once in `generic.rs` as plain Rust and compiled again for each x86 ISA with
+//! `#[target_feature]` (`x86_64.rs`), so LLVM vectorizes the same code with AVX2 or AVX-512
+//! registers; aarch64's baseline already has NEON. Without FMA contraction and with fixed-order
+//! reductions, every copy gives the same bits, so results do not depend on the CPU (tested).
+
+pub mod generic;
+#[cfg(target_arch = "x86_64")]
+mod x86_64;
+
+use super::{Isa, Kernels};
+
+/// Runs `$f` from the widest copy the `Kernels` token allows.
+macro_rules! dispatch {
+    ($k:expr, $f:ident ( $($arg:expr),* )) => {
+        match $k.isa() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F.
+            Isa::Avx512Vnni => unsafe { x86_64::avx512::$f($($arg),*) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with these ISAs exists only after detection saw AVX2.
+            Isa::Avx2 | Isa::AvxVnni => unsafe { x86_64::avx2::$f($($arg),*) },
+            _ => generic::$f($($arg),*),
+        }
+    };
+}
+
+impl Kernels {
+    /// Exact-erf GELU in place (|erf error| ≤ 2e-7, see `generic::erf`).
+    pub fn gelu_in_place(&self, xs: &mut [f32]) {
+        dispatch!(self, gelu_in_place(xs))
+    }
+
+    /// Softmax over one row in place.
+    pub fn softmax_in_place(&self, row: &mut [f32]) {
+        dispatch!(self, softmax_in_place(row))
+    }
+
+    /// `x[r] = LayerNorm(x[r] + residual[r])` row by row (`residual` may be empty).
+    pub fn add_layer_norm(&self, x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f32], eps: f32) {
+        dispatch!(self, add_layer_norm(x, residual, weight, bias, eps))
+    }
+
+    /// One query row of multi-head attention, see `generic::attend_row`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn attend_row(
+        &self,
+        q: &[f32],
+        kt: &[f32],
+        v: &[f32],
+        v_stride: usize,
+        d: usize,
+        kv_len: usize,
+        scale: f32,
+        allowed: &[f32],
+        limit: usize,
+        row: &mut [f32],
+        out: &mut [f32],
+    ) {
+        dispatch!(self, attend_row(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generic;
+    use crate::kernels::{Isa, Kernels};
+
+    fn rng(seed: u64) -> impl FnMut() -> f32 {
+        let mut s = seed | 1;
+        move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        }
+    }
+
+    #[test]
+    fn erf_and_exp_are_accurate() {
+        let mut worst_erf = 0.0f32;
+        let mut worst_exp = 0.0f32;
+        for i in -100_000..=100_000 {
+            let x = i as f32 * 1e-4 * 6.0; // [-6, 6]
+            worst_erf = worst_erf.max((generic::erf(x) - libm::erff(x)).abs());
+            let y = i as f32 * 1e-3; // [-100, 100]
+            if y < 80.0 {
+                let want = libm::expf(y);
+                let rel = if want > 0.0 { ((generic::exp(y) - want) / want).abs() } else { generic::exp(y).abs() };
+                worst_exp = worst_exp.max(if want < 1e-37 { 0.0 } else { rel });
+            }
+        }
+        eprintln!("erf max abs error {worst_erf:e}, exp max rel error {worst_exp:e}");
+        assert!(worst_erf <= 2e-7, "erf max abs error {worst_erf}");
+        assert!(worst_exp <= 4e-7, "exp max rel error {worst_exp}");
+        assert_eq!(generic::exp(f32::MIN), 0.0);
+        assert_eq!(generic::exp(0.0), 1.0);
+    }
+
+    /// Every ISA's copy gives the same bits as the generic build; absent ISAs are skipped.
+    #[test]
+    fn every_isa_matches_generic_bit_for_bit() {
+        let mut r = rng(7);
+        for isa in Isa::ALL {
+            let Ok(k) = Kernels::force(isa) else {
+                eprintln!("skipped: {} not available on this CPU", isa.name());
+                continue;
+            };
+            for n in [1usize, 3, 15, 16, 17, 64, 255, 1024] {
+                let x: Vec<f32> = (0..n).map(|_| r() * 8.0).collect();
+                let (mut a, mut b) = (x.clone(), x.clone());
+                generic::gelu_in_place(&mut a);
+                k.gelu_in_place(&mut b);
+                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} gelu n={n}", isa.name());
+                let (mut a, mut b) = (x.clone(), x.clone());
+                generic::softmax_in_place(&mut a);
+                k.softmax_in_place(&mut b);
+                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} softmax n={n}", isa.name());
+                let w: Vec<f32> = (0..n).map(|_| r()).collect();
+                let bias: Vec<f32> = (0..n).map(|_| r()).collect();
+                let rows: Vec<f32> = (0..3 * n).map(|_| r() * 4.0).collect();
+                let res: Vec<f32> = (0..3 * n).map(|_| r()).collect();
+                let (mut a, mut b) = (rows.clone(), rows.clone());
+                generic::add_layer_norm(&mut a, &res, &w, &bias, 1e-12);
+                k.add_layer_norm(&mut b, &res, &w, &bias, 1e-12);
+                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} layer norm n={n}", isa.name());
+            }
+            for (d, heads, kv) in [(64usize, 4usize, 128usize), (12, 3, 7), (32, 2, 17), (8, 1, 1)] {
+                let h = d * heads;
+                let q: Vec<f32> = (0..h).map(|_| r()).collect();
+                let kt: Vec<f32> = (0..h * kv).map(|_| r()).collect();
+                let v: Vec<f32> = (0..h * kv).map(|_| r()).collect();
+                let allowed: Vec<f32> = (0..kv).map(|j| if j % 5 == 3 { 0.0 } else { 1.0 }).collect();
+                let (mut ra, mut rb) = (vec![0.0; kv], vec![0.0; kv]);
+                let (mut oa, mut ob) = (vec![0.0; h], vec![0.0; h]);
+                let limit = kv.saturating_sub(1).max(1);
+                generic::attend_row(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, &mut ra, &mut oa);
+                k.attend_row(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, &mut rb, &mut ob);
+                assert!(oa.iter().zip(&ob).all(|(p, q)| p.to_bits() == q.to_bits()), "{} attention d={d}", isa.name());
+            }
+        }
+    }
+}

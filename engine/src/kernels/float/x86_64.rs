@@ -1,0 +1,54 @@
+//! The generic f32 kernels compiled for AVX2 and for AVX-512F. Each wrapper only calls the
+//! `#[inline(always)]` generic body, which LLVM then vectorizes with that ISA's registers.
+
+macro_rules! compile_for {
+    ($feature:literal, $module:ident) => {
+        pub mod $module {
+            use crate::kernels::float::generic as g;
+
+            /// # Safety
+            /// The CPU must support the target features of this module.
+            #[target_feature(enable = $feature)]
+            pub unsafe fn gelu_in_place(xs: &mut [f32]) {
+                g::gelu_in_place(xs)
+            }
+
+            /// # Safety
+            /// As `gelu_in_place`.
+            #[target_feature(enable = $feature)]
+            pub unsafe fn softmax_in_place(row: &mut [f32]) {
+                g::softmax_in_place(row)
+            }
+
+            /// # Safety
+            /// As `gelu_in_place`.
+            #[target_feature(enable = $feature)]
+            pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f32], eps: f32) {
+                g::add_layer_norm(x, residual, weight, bias, eps)
+            }
+
+            /// # Safety
+            /// As `gelu_in_place`.
+            #[allow(clippy::too_many_arguments)]
+            #[target_feature(enable = $feature)]
+            pub unsafe fn attend_row(
+                q: &[f32],
+                kt: &[f32],
+                v: &[f32],
+                v_stride: usize,
+                d: usize,
+                kv_len: usize,
+                scale: f32,
+                allowed: &[f32],
+                limit: usize,
+                row: &mut [f32],
+                out: &mut [f32],
+            ) {
+                g::attend_row(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out)
+            }
+        }
+    };
+}
+
+compile_for!("avx2", avx2);
+compile_for!("avx512f", avx512);
