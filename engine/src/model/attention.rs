@@ -184,6 +184,6 @@ fn attend_row_relative(c: &Config, dist: &[f32], q: &[f32], kv: &KeyValues<'_>, 
             *s = raw * inv_sqrt_d;
         }
         generic::softmax_in_place(row);
-        generic::weighted_sum(row, &kv.v[b * kv.stride * h..], h, off, &mut out[off..off + d]);
+        generic::weighted_sum::<false>(row, &kv.v[b * kv.stride * h..], h, off, &mut out[off..off + d]);
     }
 }

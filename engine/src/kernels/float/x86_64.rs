@@ -31,7 +31,7 @@ macro_rules! compile_for {
             /// As `gelu_in_place`.
             #[allow(clippy::too_many_arguments)]
             #[target_feature(enable = $feature)]
-            pub unsafe fn attend_row(
+            pub unsafe fn attend(
                 q: &[f32],
                 kt: &[f32],
                 v: &[f32],
@@ -44,11 +44,12 @@ macro_rules! compile_for {
                 row: &mut [f32],
                 out: &mut [f32],
             ) {
-                g::attend_row(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out)
+                // Every CPU with these features has FMA; `mul_add` needs std.
+                g::attend_row::<{ cfg!(feature = "std") }>(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out)
             }
         }
     };
 }
 
-compile_for!("avx2", avx2);
-compile_for!("avx512f", avx512);
+compile_for!("avx2,fma", avx2);
+compile_for!("avx512f,fma", avx512);

@@ -8,6 +8,7 @@
 //! (`acc as f32 · (sa · sw) + bias`) runs in registers with masked loads/stores for `n` tails.
 
 use core::arch::x86_64::*;
+use core::mem::MaybeUninit;
 
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
 
@@ -21,8 +22,10 @@ const KC: usize = 2048;
 /// Weight bytes per column block (kept in L2 across row blocks).
 const L2_BLOCK: usize = 512 * 1024;
 
+/// Unsigned activations of one row block, row stride `KC`. Left uninitialized (no per-call
+/// memset): `convert` writes every byte `dot` later reads (whole 64-byte chunks).
 #[repr(C, align(64))]
-struct ABuf([u8; MR * KC]);
+struct ABuf(MaybeUninit<[u8; MR * KC]>);
 
 /// Everything the blocks need, as raw parts of slices the caller validated.
 #[derive(Clone, Copy)]
@@ -72,7 +75,7 @@ pub unsafe fn gemm_i8_packed(
         n,
         y: y.as_mut_ptr(),
     };
-    let mut buf = ABuf([0x80; MR * KC]);
+    let mut buf = ABuf(MaybeUninit::uninit());
     let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;
     // Column blocks of about L2_BLOCK bytes of weights, so a block stays in L2 while every row
@@ -150,7 +153,7 @@ unsafe fn convert(c: &Ctx, buf: &mut ABuf, i0: usize, rows: usize, x0: usize, x1
             // because x < len ≤ KC and KC is a multiple of 64.
             unsafe {
                 let v = _mm512_maskz_loadu_epi8(mask, c.a.add((i0 + r) * c.k + x0 + x));
-                _mm512_storeu_si512(buf.0.as_mut_ptr().add(r * KC + x).cast(), _mm512_xor_si512(v, flip));
+                _mm512_storeu_si512(buf.0.as_mut_ptr().cast::<u8>().add(r * KC + x).cast(), _mm512_xor_si512(v, flip));
             }
             x += 64;
         }
@@ -191,7 +194,7 @@ unsafe fn block<const R: usize, const P: usize>(c: &Ctx, buf: &mut ABuf, i0: usi
         // panels × kc/4 blocks, all inside `w` (P panels exist, x0 + kc ≤ kp).
         unsafe {
             let w = c.w.add(p0 * c.panel_bytes + x0 / PANEL_K * BLOCK_BYTES);
-            dot::<R, P>(&mut acc, buf.0.as_ptr(), w, c.panel_bytes, kc / PANEL_K);
+            dot::<R, P>(&mut acc, buf.0.as_ptr().cast::<u8>(), w, c.panel_bytes, kc / PANEL_K);
         }
         x0 += kc;
     }
