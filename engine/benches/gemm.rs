@@ -77,9 +77,25 @@ fn peak(c: &mut Criterion) {
     }
 }
 
+fn quantize(c: &mut Criterion) {
+    for (rows, cols) in [(128usize, 256usize), (128, 1024), (16, 256)] {
+        let x: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919) % 1000) as f32 / 250.0 - 2.0).collect();
+        let cs: Vec<f32> = (0..cols).map(|i| 0.5 + (i % 7) as f32 * 0.25).collect();
+        let (mut q, mut s) = (vec![0i8; rows * cols], vec![0.0f32; rows]);
+        let mut g = c.benchmark_group(format!("quantize/{rows}x{cols}"));
+        g.throughput(Throughput::Elements((rows * cols) as u64));
+        for kernels in kernel_sets() {
+            g.bench_function(BenchmarkId::from_parameter(kernels.name()), |b| {
+                b.iter(|| kernels.quantize_rows_smoothed(black_box(&x), cols, Some(&cs), &mut q, &mut s))
+            });
+        }
+        g.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(30)
 }
 
-criterion_group! { name = benches; config = config(); targets = peak, gemm }
+criterion_group! { name = benches; config = config(); targets = peak, gemm, quantize }
 criterion_main!(benches);

@@ -253,6 +253,8 @@ fn quantize_inputs() -> Vec<(Vec<f32>, usize, Option<Vec<f32>>)> {
     let mut hard = vec![127.0f32, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, -0.0];
     hard.extend([3.5, 4.5, 5.4999995, 8388607.5 / 65536.0, 1e-40, -1e-40, 64.5, -64.5, 100.5, 0.0, 1.0, -1.0]);
     out.push((hard.clone(), 24, None));
+    // The same values four times in one row of 96, so the 32-wide SIMD body sees them too.
+    out.push((hard.iter().cycle().take(96).copied().collect(), 96, None));
     // Scaled halves: max 254 → scale 2, inv 0.5; odd integers land on x.5.
     let halves: Vec<f32> = (0..48).map(|i| if i == 0 { 254.0 } else { (i as f32 * 2.0 + 1.0) * if i % 2 == 0 { 1.0 } else { -1.0 } }).collect();
     out.push((halves, 48, None));
@@ -262,7 +264,12 @@ fn quantize_inputs() -> Vec<(Vec<f32>, usize, Option<Vec<f32>>)> {
     specials.extend(vec![0.0f32; 17]);
     specials.extend([f32::INFINITY, 1.0, -1.0, 0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, -5.0]);
     specials.extend([1e-44f32, -1e-45, 0.0, 1e-45, 5e-45, -3e-45, 0.0, 0.0, 1e-44, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
-    out.push((specials, 17, None));
+    out.push((specials.clone(), 17, None));
+    // Specials in rows of 68 (32-wide body, 8-wide body, scalar tail), with and without smoothing.
+    let wide: Vec<f32> = specials.iter().cycle().take(68 * 3).copied().collect();
+    let cs: Vec<f32> = (0..68).map(|i| 0.5 + (i % 5) as f32 * 0.5).collect();
+    out.push((wide.clone(), 68, None));
+    out.push((wide, 68, Some(cs)));
     out
 }
 

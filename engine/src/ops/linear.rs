@@ -49,8 +49,9 @@ pub fn linear_prepared(input: &Prepared<'_>, lin: &Linear<'_>, y: &mut [f32]) {
     match (lin.weight, input.q) {
         (Matrix::I8 { w, scales, row_sums, packed: true }, Some((q, sq))) => {
             let kernels = input.kernels;
-            // Threads split the rows (tokens); each row's result is the same whatever the split.
-            parallel::for_row_chunks(y, n, 4, k * n, |r0, y| {
+            // Threads split the rows (tokens) in multiples of 8, the AVX-512 kernel's row block;
+            // each row's result is the same whatever the split.
+            parallel::for_row_chunks(y, n, 8, k * n, |r0, y| {
                 let rows = y.len() / n;
                 let (q, sq) = (&q[r0 * k..(r0 + rows) * k], &sq[r0..r0 + rows]);
                 kernels.gemm_i8_packed(q, sq, rows, k, w, scales, row_sums, lin.bias, n, y);

@@ -35,17 +35,32 @@ pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Opti
 #[target_feature(enable = "avx2")]
 fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     let abs = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fff_ffff));
-    let mut m = _mm256_setzero_ps();
+    // Four independent maxima (vmaxps latency 4) over 32 values per step, then 8 at a time;
+    // max is exact, so the split changes nothing.
+    let (mut m0, mut m1, mut m2, mut m3) = (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps());
     let body = row.len() / 8 * 8;
-    for x in (0..body).step_by(8) {
-        // SAFETY: x + 8 ≤ body ≤ row.len() (and ≤ cs.len(), checked below).
-        let mut v = unsafe { _mm256_loadu_ps(row[x..x + 8].as_ptr()) };
-        if let Some(cs) = cs {
-            // SAFETY: the slice is 8 elements (bounds-checked).
-            v = _mm256_mul_ps(v, unsafe { _mm256_loadu_ps(cs[x..x + 8].as_ptr()) });
+    let wide = row.len() / 32 * 32;
+    let cs = cs.inspect(|c| assert!(c.len() >= row.len()));
+    let load = |x: usize| -> __m256 {
+        // SAFETY: callers pass x + 8 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
+        unsafe {
+            let v = _mm256_loadu_ps(row.as_ptr().add(x));
+            match cs {
+                Some(cs) => _mm256_mul_ps(v, _mm256_loadu_ps(cs.as_ptr().add(x))),
+                None => v,
+            }
         }
-        m = _mm256_max_ps(_mm256_and_ps(v, abs), m);
+    };
+    for x in (0..wide).step_by(32) {
+        m0 = _mm256_max_ps(_mm256_and_ps(load(x), abs), m0);
+        m1 = _mm256_max_ps(_mm256_and_ps(load(x + 8), abs), m1);
+        m2 = _mm256_max_ps(_mm256_and_ps(load(x + 16), abs), m2);
+        m3 = _mm256_max_ps(_mm256_and_ps(load(x + 24), abs), m3);
     }
+    for x in (wide..body).step_by(8) {
+        m0 = _mm256_max_ps(_mm256_and_ps(load(x), abs), m0);
+    }
+    let m = _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3));
     let mut lanes = [0.0f32; 8];
     // SAFETY: `lanes` is 8 writable f32.
     unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), m) };
@@ -60,33 +75,56 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     max
 }
 
+/// 8 values → 8 i32 in [-2^31, 127]: `min(roundf(v · inv), 127)`, NaN → 0 (the lower clamp to
+/// -127 is applied after narrowing; -∞ and huge negatives become i32::MIN there, then -127).
+#[target_feature(enable = "avx2")]
+#[inline]
+fn round_upper_clamped(v: __m256, inv: __m256) -> __m256i {
+    let t = _mm256_mul_ps(v, inv);
+    // roundf: trunc(t + copysign(HALF_BELOW, t)).
+    let half = _mm256_or_ps(_mm256_and_ps(t, _mm256_set1_ps(-0.0)), _mm256_set1_ps(HALF_BELOW));
+    let r = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm256_add_ps(t, half));
+    let r = _mm256_and_ps(r, _mm256_cmp_ps::<_CMP_ORD_Q>(r, r)); // NaN → +0
+    _mm256_cvttps_epi32(_mm256_min_ps(r, _mm256_set1_ps(127.0)))
+}
+
 #[target_feature(enable = "avx2")]
 fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
     let invv = _mm256_set1_ps(inv);
-    let sign = _mm256_set1_ps(-0.0);
-    let half = _mm256_set1_ps(HALF_BELOW);
-    let (lo, hi) = (_mm256_set1_ps(-127.0), _mm256_set1_ps(127.0));
     let body = row.len() / 8 * 8;
-    for x in (0..body).step_by(8) {
-        // SAFETY: 8-element bounds-checked slices.
-        let mut v = unsafe { _mm256_loadu_ps(row[x..x + 8].as_ptr()) };
-        if let Some(cs) = cs {
-            // SAFETY: as above.
-            v = _mm256_mul_ps(v, unsafe { _mm256_loadu_ps(cs[x..x + 8].as_ptr()) });
+    let wide = row.len() / 32 * 32;
+    let cs = cs.inspect(|c| assert!(c.len() >= row.len()));
+    assert!(q.len() >= row.len());
+    let load = |x: usize| -> __m256 {
+        // SAFETY: callers pass x + 8 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
+        unsafe {
+            let v = _mm256_loadu_ps(row.as_ptr().add(x));
+            match cs {
+                Some(cs) => _mm256_mul_ps(v, _mm256_loadu_ps(cs.as_ptr().add(x))),
+                None => v,
+            }
         }
-        let t = _mm256_mul_ps(v, invv);
-        // roundf: trunc(t + copysign(HALF_BELOW, t)).
-        let r = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm256_add_ps(
-            t,
-            _mm256_or_ps(_mm256_and_ps(t, sign), half),
-        ));
-        let r = _mm256_and_ps(r, _mm256_cmp_ps::<_CMP_ORD_Q>(r, r)); // NaN → +0
-        let r = _mm256_min_ps(_mm256_max_ps(r, lo), hi);
-        let i = _mm256_cvttps_epi32(r);
+    };
+    let lo = _mm256_set1_epi8(-127);
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for x in (0..wide).step_by(32) {
+        let i0 = round_upper_clamped(load(x), invv);
+        let i1 = round_upper_clamped(load(x + 8), invv);
+        let i2 = round_upper_clamped(load(x + 16), invv);
+        let i3 = round_upper_clamped(load(x + 24), invv);
+        // Saturating packs keep order within 128-bit lanes: 4-byte groups come out as
+        // [i0a i1a i2a i3a | i0b i1b i2b i3b]; vpermd restores i0a i0b i1a i1b ...
+        let b = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        let b = _mm256_max_epi8(_mm256_permutevar8x32_epi32(b, order), lo);
+        // SAFETY: x + 32 ≤ wide ≤ q.len() (asserted above).
+        unsafe { _mm256_storeu_si256(q.as_mut_ptr().add(x).cast(), b) };
+    }
+    for x in (wide..body).step_by(8) {
+        let i = round_upper_clamped(load(x), invv);
         let w16 = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i));
-        let b = _mm_packs_epi16(w16, w16);
-        // SAFETY: q[x..x+8] is 8 writable bytes (bounds-checked slice).
-        unsafe { _mm_storel_epi64(q[x..x + 8].as_mut_ptr().cast(), b) };
+        let b = _mm_max_epi8(_mm_packs_epi16(w16, w16), _mm256_castsi256_si128(lo));
+        // SAFETY: x + 8 ≤ body ≤ q.len().
+        unsafe { _mm_storel_epi64(q.as_mut_ptr().add(x).cast(), b) };
     }
     for x in body..row.len() {
         let v = match cs {

@@ -7,6 +7,7 @@
 //! `vmaskmov` loads/stores for `n` tails.
 
 use core::arch::x86_64::*;
+use core::mem::MaybeUninit;
 
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
 
@@ -17,8 +18,10 @@ const KC: usize = 2048;
 /// Weight bytes per column block (kept in L2 across row blocks).
 const L2_BLOCK: usize = 512 * 1024;
 
+/// Activations of one row block, row stride `KC`. Left uninitialized (no per-call memset):
+/// `convert` writes every element `dot` later reads (each row up to a multiple of 4).
 #[repr(C, align(64))]
-struct ABuf([u8; MR * KC]);
+struct ABuf([MaybeUninit<u8>; MR * KC]);
 
 #[derive(Clone, Copy)]
 struct Ctx {
@@ -66,7 +69,7 @@ pub unsafe fn gemm_i8_packed(
         n,
         y: y.as_mut_ptr(),
     };
-    let mut buf = ABuf([0x80; MR * KC]);
+    let mut buf = ABuf([MaybeUninit::uninit(); MR * KC]);
     let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;
     // Column blocks of about L2_BLOCK bytes of weights, so a block stays in L2 while every row
@@ -102,7 +105,7 @@ pub unsafe fn gemm_i8_packed(
 }
 
 /// Copies `a[i0..i0+rows, x0..x1]` into `buf` as unsigned bytes (`a + 128`), row stride `KC`.
-/// Bytes of a row past `x1 - x0` keep stale values; they only meet zero weight padding.
+/// Each row is padded with 0x80 (activation 0) up to a multiple of 4.
 ///
 /// # Safety
 /// AVX2 available; `rows ≤ MR`, `x1 - x0 ≤ KC`, and the source range inside `a`.
@@ -114,7 +117,7 @@ unsafe fn convert(c: &Ctx, buf: &mut ABuf, i0: usize, rows: usize, x0: usize, x1
     for r in 0..rows {
         // SAFETY: row i0+r, columns x0..x1 are inside `a` (caller's contract).
         let src = unsafe { core::slice::from_raw_parts(c.a.add((i0 + r) * c.k + x0), len) };
-        let dst = &mut buf.0[r * KC..r * KC + len];
+        let dst = &mut buf.0[r * KC..r * KC + padded_k(len)];
         let mut chunks = src.chunks_exact(32);
         let mut x = 0;
         for ch in &mut chunks {
@@ -125,8 +128,11 @@ unsafe fn convert(c: &Ctx, buf: &mut ABuf, i0: usize, rows: usize, x0: usize, x1
             }
             x += 32;
         }
-        for (d, &s) in dst[x..].iter_mut().zip(chunks.remainder()) {
-            *d = (s as u8) ^ 0x80;
+        for (d, &s) in dst[x..len].iter_mut().zip(chunks.remainder()) {
+            d.write((s as u8) ^ 0x80);
+        }
+        for d in &mut dst[len..] {
+            d.write(0x80);
         }
     }
 }
@@ -169,7 +175,7 @@ unsafe fn block<const R: usize>(c: &Ctx, buf: &mut ABuf, i0: usize, p: usize, si
         // SAFETY: panel p, groups x0/4 .. (x0+kc)/4 are inside `w`.
         unsafe {
             let w = c.w.add(p * c.panel_bytes + x0 / PANEL_K * BLOCK_BYTES);
-            dot::<R>(&mut acc, buf.0.as_ptr(), w, kc / PANEL_K);
+            dot::<R>(&mut acc, buf.0.as_ptr().cast::<u8>(), w, kc / PANEL_K);
         }
         x0 += kc;
     }
