@@ -140,16 +140,19 @@ fn attend(
         }
         let (kt, allowed) = (&*kt, &*allowed);
         parallel::for_row_chunks2(ctx_b, h, scores, kv_len, 2 * kv_len * h, |i0, ctx_rows, score_rows| {
-            for (r, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {
-                let i = i0 + r;
-                let qi = &q_b[i * h..(i + 1) * h];
-                match distance {
-                    // The causal rule: query at absolute position past + i sees keys j ≤ past + i.
-                    None => {
-                        let limit = if c.is_decoder { past + i + 1 } else { kv_len };
-                        kernels.attend_row(qi, kt, v_b, h, d, kv_len, scale, allowed, limit, row, out);
+            let n = ctx_rows.len() / h;
+            let q_rows = &q_b[i0 * h..(i0 + n) * h];
+            match distance {
+                // The causal rule: the query at absolute position past + i sees keys j ≤ past + i.
+                None => {
+                    let limit = if c.is_decoder { past + i0 + 1 } else { kv_len };
+                    kernels.attend(q_rows, kt, v_b, h, d, kv_len, scale, allowed, limit, c.is_decoder, score_rows, ctx_rows);
+                }
+                Some(dist) => {
+                    for (r, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {
+                        let i = i0 + r;
+                        attend_row_relative(c, dist, &q_rows[r * h..(r + 1) * h], kv, b, past + i, row, out);
                     }
-                    Some(dist) => attend_row_relative(c, dist, qi, kv, b, past + i, row, out),
                 }
             }
         });
@@ -184,6 +187,6 @@ fn attend_row_relative(c: &Config, dist: &[f32], q: &[f32], kv: &KeyValues<'_>, 
             *s = raw * inv_sqrt_d;
         }
         generic::softmax_in_place(row);
-        generic::weighted_sum::<false>(row, &kv.v[b * kv.stride * h..], h, off, &mut out[off..off + d]);
+        generic::weighted_sum(row, &kv.v[b * kv.stride * h..], h, off, d, out);
     }
 }

@@ -5,7 +5,7 @@
 //! reductions with an explicit, fixed lane structure (`LANES` partial sums combined in a fixed
 //! order), and branch-free element-wise math. The scalar build runs the same code.
 //!
-//! The exception is attention (`attend_row::<true>`), the one place where the multiply-adds
+//! The exception is attention (`attend_rows::<true>`), the one place where the multiply-adds
 //! dominate: copies for CPUs with FMA fuse them, which halves the instructions and rounds once
 //! instead of twice. Those copies differ from the unfused one by a few ulp (tested to a bound);
 //! a given copy is still deterministic, whatever the thread count.
@@ -183,12 +183,12 @@ pub fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f
     }
 }
 
-/// Keys per register-resident block of scores: 128 keys are 8 AVX-512 accumulators, enough
-/// independent chains to hide the add/FMA latency.
-const BLOCK: usize = 128;
-/// Head dimensions per register-resident block of the context (a head is usually 64 wide); the
-/// keys alternate between two accumulator sets for the same reason.
-const DBLOCK: usize = 64;
+/// Keys per register-resident block of scores, and head dimensions per block of the context:
+/// with 4 query rows, 4 × 64 floats are 16 AVX-512 accumulators (independent FMA chains, and
+/// each key/value load serves 4 rows).
+const BLOCK: usize = 64;
+/// Query rows computed together.
+pub const ROWS: usize = 4;
 
 /// `a·b + c`, fused into one rounding when `FMA` (only instantiated where the CPU has FMA and
 /// `std` provides `mul_add`, which then compiles to the instruction).
@@ -201,120 +201,197 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     a * b + c
 }
 
-/// Scores of one query row of one head against every key: `row[j] = q·k_j · scale`, with the
-/// keys of this head transposed (`kt` [D][kv_len]): each block of 64 keys accumulates in
-/// registers over the head dimension, then is stored once.
+/// Scores of `R` query rows of one head: `rows[r][j] = q_r·k_j · scale`, keys transposed
+/// (`kt` [D][kv_len]); `q` holds the rows `q_stride` apart, this head's D values at `off`.
+/// Each row's sums run in the same order whatever `R` is, so results do not depend on grouping.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn scores_transposed<const FMA: bool>(q: &[f32], kt: &[f32], kv_len: usize, scale: f32, row: &mut [f32]) {
-    let row = &mut row[..kv_len];
+fn scores<const R: usize, const FMA: bool>(
+    q: &[f32],
+    q_stride: usize,
+    off: usize,
+    d: usize,
+    kt: &[f32],
+    kv_len: usize,
+    scale: f32,
+    rows: &mut [f32],
+) {
     let mut j0 = 0;
-    while j0 + BLOCK <= kv_len {
-        let mut acc = [0.0f32; BLOCK];
-        for (d, &qd) in q.iter().enumerate() {
-            let k: &[f32; BLOCK] = kt[d * kv_len + j0..][..BLOCK].try_into().expect("block");
-            for l in 0..BLOCK {
-                acc[l] = madd::<FMA>(qd, k[l], acc[l]);
-            }
-        }
-        for (s, a) in row[j0..j0 + BLOCK].iter_mut().zip(acc) {
-            *s = a * scale;
-        }
-        j0 += BLOCK;
-    }
-    let w = kv_len - j0;
-    if w > 0 {
-        let mut acc = [0.0f32; BLOCK];
-        for (d, &qd) in q.iter().enumerate() {
-            let k = &kt[d * kv_len + j0..][..w];
-            for (a, kv) in acc.iter_mut().zip(k) {
-                *a = madd::<FMA>(qd, *kv, *a);
-            }
-        }
-        for (s, a) in row[j0..].iter_mut().zip(acc) {
-            *s = a * scale;
-        }
-    }
-}
-
-/// `out = Σ_j p[j]·v_j` for one head: `v` rows of `stride` floats, this head's `d = out.len()`
-/// values at offset `off`. Blocks of 64 dimensions accumulate in registers over the keys, even
-/// and odd keys in two sets (independent chains) added at the end.
-#[inline(always)]
-pub fn weighted_sum<const FMA: bool>(p: &[f32], v: &[f32], stride: usize, off: usize, out: &mut [f32]) {
-    let d = out.len();
-    let mut c0 = 0;
-    while c0 < d {
-        let w = DBLOCK.min(d - c0);
-        let mut even = [0.0f32; DBLOCK];
-        let mut odd = [0.0f32; DBLOCK];
-        if w == DBLOCK {
-            let pairs = p.chunks_exact(2);
-            let last = pairs.remainder();
-            for (jj, pair) in pairs.enumerate() {
-                let j = 2 * jj;
-                let v0: &[f32; DBLOCK] = v[j * stride + off + c0..][..DBLOCK].try_into().expect("block");
-                let v1: &[f32; DBLOCK] = v[(j + 1) * stride + off + c0..][..DBLOCK].try_into().expect("block");
-                for l in 0..DBLOCK {
-                    even[l] = madd::<FMA>(pair[0], v0[l], even[l]);
-                    odd[l] = madd::<FMA>(pair[1], v1[l], odd[l]);
-                }
-            }
-            if let [pj] = last {
-                let j = p.len() - 1;
-                let vj: &[f32; DBLOCK] = v[j * stride + off + c0..][..DBLOCK].try_into().expect("block");
-                for l in 0..DBLOCK {
-                    even[l] = madd::<FMA>(*pj, vj[l], even[l]);
+    while j0 < kv_len {
+        let w = BLOCK.min(kv_len - j0);
+        let mut acc = [[0.0f32; BLOCK]; R];
+        if w == BLOCK {
+            for dd in 0..d {
+                let k: &[f32; BLOCK] = kt[dd * kv_len + j0..][..BLOCK].try_into().expect("block");
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let qv = q[r * q_stride + off + dd];
+                    for l in 0..BLOCK {
+                        a[l] = madd::<FMA>(qv, k[l], a[l]);
+                    }
                 }
             }
         } else {
-            for (j, &pj) in p.iter().enumerate() {
-                let vj = &v[j * stride + off + c0..][..w];
-                let acc = if j % 2 == 0 { &mut even } else { &mut odd };
-                for (a, x) in acc.iter_mut().zip(vj) {
-                    *a = madd::<FMA>(pj, *x, *a);
+            for dd in 0..d {
+                let k = &kt[dd * kv_len + j0..][..w];
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let qv = q[r * q_stride + off + dd];
+                    for (x, kv) in a.iter_mut().zip(k) {
+                        *x = madd::<FMA>(qv, *kv, *x);
+                    }
                 }
             }
         }
-        for ((o, e), q) in out[c0..c0 + w].iter_mut().zip(even).zip(odd) {
-            *o = e + q;
+        for (r, a) in acc.iter().enumerate() {
+            for (s, x) in rows[r * kv_len + j0..][..w].iter_mut().zip(a) {
+                *s = x * scale;
+            }
+        }
+        j0 += w;
+    }
+}
+
+/// Context of `R` rows of one head: `out[r][off..off+d] = Σ_j p_r[j]·v_j[off..off+d]`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn context<const R: usize, const FMA: bool>(
+    p: &[f32],
+    kv_len: usize,
+    v: &[f32],
+    v_stride: usize,
+    off: usize,
+    d: usize,
+    out: &mut [f32],
+    out_stride: usize,
+) {
+    let mut c0 = 0;
+    while c0 < d {
+        let w = BLOCK.min(d - c0);
+        let mut acc = [[0.0f32; BLOCK]; R];
+        if w == BLOCK {
+            for j in 0..kv_len {
+                let vj: &[f32; BLOCK] = v[j * v_stride + off + c0..][..BLOCK].try_into().expect("block");
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let pj = p[r * kv_len + j];
+                    for l in 0..BLOCK {
+                        a[l] = madd::<FMA>(pj, vj[l], a[l]);
+                    }
+                }
+            }
+        } else {
+            for j in 0..kv_len {
+                let vj = &v[j * v_stride + off + c0..][..w];
+                for (r, a) in acc.iter_mut().enumerate() {
+                    let pj = p[r * kv_len + j];
+                    for (x, vv) in a.iter_mut().zip(vj) {
+                        *x = madd::<FMA>(pj, *vv, *x);
+                    }
+                }
+            }
+        }
+        for (r, a) in acc.iter().enumerate() {
+            out[r * out_stride + off + c0..][..w].copy_from_slice(&a[..w]);
         }
         c0 += w;
     }
 }
 
-/// One query row of attention over every head (absolute positions):
-/// `out[h] = softmax(q_h·K_hᵀ·scale, masked)·V_h`. `kt` [heads][D][kv_len] holds the keys
-/// transposed; `v` the values, one row of `v_stride` floats per key; key `j` is visible when
-/// `allowed[j] != 0` and `j < limit` (the causal rule). `row` [kv_len] is scratch.
+/// `R` consecutive query rows over every head (absolute positions). Row `r` may see key `j`
+/// when `allowed[j] != 0` and `j < limit + r·causal` (the causal rule moves one key per row).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn attend_row<const FMA: bool>(
+fn attend_block<const R: usize, const FMA: bool>(
     q: &[f32],
     kt: &[f32],
     v: &[f32],
-    v_stride: usize,
+    h: usize,
     d: usize,
     kv_len: usize,
     scale: f32,
     allowed: &[f32],
     limit: usize,
-    row: &mut [f32],
+    causal: bool,
+    rows: &mut [f32],
     out: &mut [f32],
 ) {
-    let row = &mut row[..kv_len];
-    for (h, (qh, oh)) in q.chunks_exact(d).zip(out.chunks_exact_mut(d)).enumerate() {
-        scores_transposed::<FMA>(qh, &kt[h * d * kv_len..(h + 1) * d * kv_len], kv_len, scale, row);
-        for (j, (s, &a)) in row.iter_mut().zip(allowed).enumerate() {
-            if a == 0.0 || j >= limit {
-                *s = f32::MIN;
+    for head in 0..h / d {
+        let off = head * d;
+        scores::<R, FMA>(q, h, off, d, &kt[off * kv_len..(off + d) * kv_len], kv_len, scale, rows);
+        for r in 0..R {
+            let row = &mut rows[r * kv_len..(r + 1) * kv_len];
+            let lim = if causal { limit + r } else { limit };
+            for (j, (s, &a)) in row.iter_mut().zip(allowed).enumerate() {
+                if a == 0.0 || j >= lim {
+                    *s = f32::MIN;
+                }
             }
+            softmax_in_place(row);
         }
-        softmax_in_place(row);
-        weighted_sum::<FMA>(row, v, v_stride, h * d, oh);
+        context::<R, FMA>(rows, kv_len, v, h, off, d, out, h);
     }
 }
 
-/// `attend_row` without FMA, the copy every CPU can run (and the one the FMA copies of
+/// Attention for consecutive query rows over every head (absolute positions):
+/// `out[i][head] = softmax(q_i,head·K_headᵀ·scale, masked)·V_head`. `q` and `out` hold the rows
+/// (`h` floats each); `kt` [h][kv_len] the keys transposed (head-major: `head·D + dim`); `v` one
+/// row of `h` floats per key; `rows` scratch of `kv_len` per query row. Key `j` is visible to row
+/// `i` when `allowed[j] != 0` and `j < limit + i·causal`. Rows go in groups of `ROWS`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn attend_rows<const FMA: bool>(
+    q: &[f32],
+    kt: &[f32],
+    v: &[f32],
+    h: usize,
+    d: usize,
+    kv_len: usize,
+    scale: f32,
+    allowed: &[f32],
+    limit: usize,
+    causal: bool,
+    rows: &mut [f32],
+    out: &mut [f32],
+) {
+    let n = out.len() / h;
+    let mut i = 0;
+    while i + ROWS <= n {
+        let lim = if causal { limit + i } else { limit };
+        attend_block::<ROWS, FMA>(
+            &q[i * h..],
+            kt,
+            v,
+            h,
+            d,
+            kv_len,
+            scale,
+            allowed,
+            lim,
+            causal,
+            &mut rows[i * kv_len..],
+            &mut out[i * h..],
+        );
+        i += ROWS;
+    }
+    while i < n {
+        let lim = if causal { limit + i } else { limit };
+        attend_block::<1, FMA>(
+            &q[i * h..],
+            kt,
+            v,
+            h,
+            d,
+            kv_len,
+            scale,
+            allowed,
+            lim,
+            causal,
+            &mut rows[i * kv_len..],
+            &mut out[i * h..],
+        );
+        i += 1;
+    }
+}
+
+/// `attend_rows` without FMA, the copy every CPU can run (and the one the FMA copies of
 /// `x86_64.rs` are tested against); the name each ISA module provides for the dispatcher.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -322,14 +399,22 @@ pub fn attend(
     q: &[f32],
     kt: &[f32],
     v: &[f32],
-    v_stride: usize,
+    h: usize,
     d: usize,
     kv_len: usize,
     scale: f32,
     allowed: &[f32],
     limit: usize,
-    row: &mut [f32],
+    causal: bool,
+    rows: &mut [f32],
     out: &mut [f32],
 ) {
-    attend_row::<false>(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out)
+    attend_rows::<false>(q, kt, v, h, d, kv_len, scale, allowed, limit, causal, rows, out)
+}
+
+/// `out[off..off+d] = Σ_j p[j]·v_j[off..off+d]` for one head of one query row (`v` rows of
+/// `stride` floats); the relative-position path's context.
+#[inline(always)]
+pub fn weighted_sum(p: &[f32], v: &[f32], stride: usize, off: usize, d: usize, out: &mut [f32]) {
+    context::<1, false>(p, p.len(), v, stride, off, d, out, 0);
 }

@@ -59,24 +59,25 @@ impl Kernels {
         dispatch!(self, add_layer_norm(x, residual, weight, bias, eps))
     }
 
-    /// One query row of multi-head attention, see `generic::attend_row`.
+    /// Consecutive query rows of multi-head attention, see `generic::attend_rows`.
     #[allow(clippy::too_many_arguments)]
-    pub fn attend_row(
+    pub fn attend(
         &self,
         q: &[f32],
         kt: &[f32],
         v: &[f32],
-        v_stride: usize,
+        h: usize,
         d: usize,
         kv_len: usize,
         scale: f32,
         allowed: &[f32],
         limit: usize,
-        row: &mut [f32],
+        causal: bool,
+        rows: &mut [f32],
         out: &mut [f32],
     ) {
         // generic::attend is unfused, the x86 copies fuse (see the module notes on FMA).
-        dispatch!(self, attend(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out))
+        dispatch!(self, attend(q, kt, v, h, d, kv_len, scale, allowed, limit, causal, rows, out))
     }
 }
 
@@ -144,24 +145,29 @@ mod tests {
                 k.add_layer_norm(&mut b, &res, &w, &bias, 1e-12);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} layer norm n={n}", isa.name());
             }
-            for (d, heads, kv) in [(64usize, 4usize, 128usize), (12, 3, 7), (32, 2, 17), (8, 1, 1)] {
+            for (d, heads, kv, n, causal) in
+                [(64usize, 4usize, 128usize, 9usize, false), (12, 3, 7, 5, true), (32, 2, 17, 4, false), (8, 1, 1, 1, false), (96, 2, 70, 6, true)]
+            {
                 let h = d * heads;
-                let q: Vec<f32> = (0..h).map(|_| r()).collect();
+                let q: Vec<f32> = (0..n * h).map(|_| r()).collect();
                 let kt: Vec<f32> = (0..h * kv).map(|_| r()).collect();
                 let v: Vec<f32> = (0..h * kv).map(|_| r()).collect();
                 let allowed: Vec<f32> = (0..kv).map(|j| if j % 5 == 3 { 0.0 } else { 1.0 }).collect();
-                let (mut ra, mut rb) = (vec![0.0; kv], vec![0.0; kv]);
-                let (mut oa, mut ob) = (vec![0.0; h], vec![0.0; h]);
-                let limit = kv.saturating_sub(1).max(1);
-                generic::attend_row::<false>(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, &mut ra, &mut oa);
-                k.attend_row(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, &mut rb, &mut ob);
+                let limit = if causal { kv + 1 - n } else { kv };
+                let (mut ra, mut rb) = (vec![0.0; n * kv], vec![0.0; n * kv]);
+                let (mut oa, mut ob) = (vec![0.0; n * h], vec![0.0; n * h]);
+                generic::attend(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, causal, &mut ra, &mut oa);
+                k.attend(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, causal, &mut rb, &mut ob);
                 // FMA copies round once per multiply-add: a few ulp from the unfused result.
                 let worst = oa.iter().zip(&ob).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
                 assert!(worst <= 1e-5, "{} attention d={d}: max abs diff {worst}", isa.name());
-                // And a copy is deterministic.
-                let mut oc = vec![0.0; h];
-                k.attend_row(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, &mut rb, &mut oc);
-                assert!(ob.iter().zip(&oc).all(|(p, q)| p.to_bits() == q.to_bits()));
+                // A row's result does not depend on how rows are grouped (threads split them).
+                let mut oc = vec![0.0; n * h];
+                for i in 0..n {
+                    let lim = if causal { limit + i } else { limit };
+                    k.attend(&q[i * h..(i + 1) * h], &kt, &v, h, d, kv, 0.125, &allowed, lim, causal, &mut rb[..kv], &mut oc[i * h..(i + 1) * h]);
+                }
+                assert!(ob.iter().zip(&oc).all(|(p, q)| p.to_bits() == q.to_bits()), "{} grouping", isa.name());
             }
         }
     }

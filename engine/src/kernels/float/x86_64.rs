@@ -35,17 +35,18 @@ macro_rules! compile_for {
                 q: &[f32],
                 kt: &[f32],
                 v: &[f32],
-                v_stride: usize,
+                h: usize,
                 d: usize,
                 kv_len: usize,
                 scale: f32,
                 allowed: &[f32],
                 limit: usize,
-                row: &mut [f32],
+                causal: bool,
+                rows: &mut [f32],
                 out: &mut [f32],
             ) {
                 // Every CPU with these features has FMA; `mul_add` needs std.
-                g::attend_row::<{ cfg!(feature = "std") }>(q, kt, v, v_stride, d, kv_len, scale, allowed, limit, row, out)
+                g::attend_rows::<{ cfg!(feature = "std") }>(q, kt, v, h, d, kv_len, scale, allowed, limit, causal, rows, out)
             }
         }
     };
