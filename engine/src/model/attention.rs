@@ -146,7 +146,8 @@ fn attend(
                 // The causal rule: the query at absolute position past + i sees keys j ≤ past + i.
                 None => {
                     let limit = if c.is_decoder { past + i0 + 1 } else { kv_len };
-                    kernels.attend(q_rows, kt, v_b, h, d, kv_len, scale, allowed, limit, c.is_decoder, score_rows, ctx_rows);
+                    let a = generic::Attention { q: q_rows, kt, v: v_b, h, d, kv_len, scale, allowed, limit, causal: c.is_decoder };
+                    kernels.attend(&a, score_rows, ctx_rows);
                 }
                 Some(dist) => {
                     for (r, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {

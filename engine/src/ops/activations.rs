@@ -55,6 +55,8 @@ pub fn activate(act: Activation, x: f32, prelu: f32) -> f32 {
         Activation::Hardswish => x * (x + 3.0).clamp(0.0, 6.0) / 6.0,
         Activation::Mish => x * libm::tanhf(softplus(x)),
         Activation::Laplace => {
+            // transformers' LaplaceActivation literals (mu happens to be close to 1/√2).
+            #[allow(clippy::approx_constant)]
             let (mu, sigma) = (0.707_107_f32, 0.282_095_f32);
             0.5 * (1.0 + libm::erff((x - mu) / (sigma * core::f32::consts::SQRT_2)))
         }

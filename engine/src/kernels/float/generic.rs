@@ -80,7 +80,7 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 8.333_452e-3;
     p = p * r + 4.166_579_6e-2;
     p = p * r + 1.666_666_5e-1;
-    p = p * r + 5.000_000_1e-1;
+    p = p * r + 5.000_000e-1;
     let er = p * r * r + r + 1.0;
     // 2^n for n in [-126, 127]: n + 127 lands in the low mantissa bits of (n + 127) + 2^23, and
     // a shift by 23 moves them into the exponent field (integer ops only, so it vectorizes).
@@ -105,7 +105,7 @@ pub fn erf(x: f32) -> f32 {
     let mut c = 0.170_872_77f32;
     c = c * t + -0.822_152_23;
     c = c * t + 1.488_515_9;
-    c = c * t + -1.135_203_98;
+    c = c * t + -1.135_204;
     c = c * t + 0.278_868_07;
     c = c * t + -0.186_288_06;
     c = c * t + 0.096_784_18;
@@ -295,121 +295,77 @@ fn context<const R: usize, const FMA: bool>(
     }
 }
 
-/// `R` consecutive query rows over every head (absolute positions). Row `r` may see key `j`
-/// when `allowed[j] != 0` and `j < limit + r·causal` (the causal rule moves one key per row).
-#[allow(clippy::too_many_arguments)]
+/// The shared inputs of attention over consecutive query rows of one batch row (absolute
+/// positions).
+#[derive(Clone, Copy)]
+pub struct Attention<'a> {
+    /// [rows, h] the query rows.
+    pub q: &'a [f32],
+    /// [h, kv_len] the keys transposed, head-major (`head·D + dim`).
+    pub kt: &'a [f32],
+    /// [kv_len, h] the values, one row per key.
+    pub v: &'a [f32],
+    /// Hidden size (heads × D) and head size D.
+    pub h: usize,
+    pub d: usize,
+    pub kv_len: usize,
+    /// 1/√D.
+    pub scale: f32,
+    /// [kv_len] 1.0 where a key may be attended (the attention mask).
+    pub allowed: &'a [f32],
+    /// Keys visible to the first row are `j < limit`; with `causal`, row `i` sees `j < limit + i`.
+    pub limit: usize,
+    pub causal: bool,
+}
+
+/// `R` consecutive query rows (the first `R` rows of `a.q`) over every head.
 #[inline(always)]
-fn attend_block<const R: usize, const FMA: bool>(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    h: usize,
-    d: usize,
-    kv_len: usize,
-    scale: f32,
-    allowed: &[f32],
-    limit: usize,
-    causal: bool,
-    rows: &mut [f32],
-    out: &mut [f32],
-) {
+fn attend_block<const R: usize, const FMA: bool>(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
+    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
     for head in 0..h / d {
         let off = head * d;
-        scores::<R, FMA>(q, h, off, d, &kt[off * kv_len..(off + d) * kv_len], kv_len, scale, rows);
+        scores::<R, FMA>(a.q, h, off, d, &a.kt[off * kv_len..(off + d) * kv_len], kv_len, a.scale, rows);
         for r in 0..R {
             let row = &mut rows[r * kv_len..(r + 1) * kv_len];
-            let lim = if causal { limit + r } else { limit };
-            for (j, (s, &a)) in row.iter_mut().zip(allowed).enumerate() {
-                if a == 0.0 || j >= lim {
+            let lim = if a.causal { a.limit + r } else { a.limit };
+            for (j, (s, &ok)) in row.iter_mut().zip(a.allowed).enumerate() {
+                if ok == 0.0 || j >= lim {
                     *s = f32::MIN;
                 }
             }
             softmax_in_place(row);
         }
-        context::<R, FMA>(rows, kv_len, v, h, off, d, out, h);
+        context::<R, FMA>(rows, kv_len, a.v, h, off, d, out, h);
     }
 }
 
-/// Attention for consecutive query rows over every head (absolute positions):
-/// `out[i][head] = softmax(q_i,head·K_headᵀ·scale, masked)·V_head`. `q` and `out` hold the rows
-/// (`h` floats each); `kt` [h][kv_len] the keys transposed (head-major: `head·D + dim`); `v` one
-/// row of `h` floats per key; `rows` scratch of `kv_len` per query row. Key `j` is visible to row
-/// `i` when `allowed[j] != 0` and `j < limit + i·causal`. Rows go in groups of `ROWS`.
-#[allow(clippy::too_many_arguments)]
+/// Attention for every query row of `a.q`:
+/// `out[i][head] = softmax(q_i,head·K_headᵀ·scale, masked)·V_head`; `rows` is scratch of
+/// `kv_len` per query row. Rows go in groups of `ROWS`; a row's result does not depend on its
+/// group.
 #[inline(always)]
-pub fn attend_rows<const FMA: bool>(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    h: usize,
-    d: usize,
-    kv_len: usize,
-    scale: f32,
-    allowed: &[f32],
-    limit: usize,
-    causal: bool,
-    rows: &mut [f32],
-    out: &mut [f32],
-) {
+pub fn attend_rows<const FMA: bool>(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
+    let (h, kv_len) = (a.h, a.kv_len);
     let n = out.len() / h;
     let mut i = 0;
-    while i + ROWS <= n {
-        let lim = if causal { limit + i } else { limit };
-        attend_block::<ROWS, FMA>(
-            &q[i * h..],
-            kt,
-            v,
-            h,
-            d,
-            kv_len,
-            scale,
-            allowed,
-            lim,
-            causal,
-            &mut rows[i * kv_len..],
-            &mut out[i * h..],
-        );
-        i += ROWS;
-    }
     while i < n {
-        let lim = if causal { limit + i } else { limit };
-        attend_block::<1, FMA>(
-            &q[i * h..],
-            kt,
-            v,
-            h,
-            d,
-            kv_len,
-            scale,
-            allowed,
-            lim,
-            causal,
-            &mut rows[i * kv_len..],
-            &mut out[i * h..],
-        );
-        i += 1;
+        let at = Attention { q: &a.q[i * h..], limit: if a.causal { a.limit + i } else { a.limit }, ..*a };
+        let (rows, out) = (&mut rows[i * kv_len..], &mut out[i * h..]);
+        if i + ROWS <= n {
+            attend_block::<ROWS, FMA>(&at, rows, out);
+            i += ROWS;
+        } else {
+            attend_block::<1, FMA>(&at, rows, out);
+            i += 1;
+        }
     }
 }
 
 /// `attend_rows` without FMA, the copy every CPU can run (and the one the FMA copies of
 /// `x86_64.rs` are tested against); the name each ISA module provides for the dispatcher.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn attend(
-    q: &[f32],
-    kt: &[f32],
-    v: &[f32],
-    h: usize,
-    d: usize,
-    kv_len: usize,
-    scale: f32,
-    allowed: &[f32],
-    limit: usize,
-    causal: bool,
-    rows: &mut [f32],
-    out: &mut [f32],
-) {
-    attend_rows::<false>(q, kt, v, h, d, kv_len, scale, allowed, limit, causal, rows, out)
+pub fn attend(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
+    attend_rows::<false>(a, rows, out)
 }
 
 /// `out[off..off+d] = Σ_j p[j]·v_j[off..off+d]` for one head of one query row (`v` rows of

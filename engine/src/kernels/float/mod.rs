@@ -60,24 +60,9 @@ impl Kernels {
     }
 
     /// Consecutive query rows of multi-head attention, see `generic::attend_rows`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn attend(
-        &self,
-        q: &[f32],
-        kt: &[f32],
-        v: &[f32],
-        h: usize,
-        d: usize,
-        kv_len: usize,
-        scale: f32,
-        allowed: &[f32],
-        limit: usize,
-        causal: bool,
-        rows: &mut [f32],
-        out: &mut [f32],
-    ) {
+    pub fn attend(&self, a: &generic::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
         // generic::attend is unfused, the x86 copies fuse (see the module notes on FMA).
-        dispatch!(self, attend(q, kt, v, h, d, kv_len, scale, allowed, limit, causal, rows, out))
+        dispatch!(self, attend(a, rows, out))
     }
 }
 
@@ -156,8 +141,9 @@ mod tests {
                 let limit = if causal { kv + 1 - n } else { kv };
                 let (mut ra, mut rb) = (vec![0.0; n * kv], vec![0.0; n * kv]);
                 let (mut oa, mut ob) = (vec![0.0; n * h], vec![0.0; n * h]);
-                generic::attend(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, causal, &mut ra, &mut oa);
-                k.attend(&q, &kt, &v, h, d, kv, 0.125, &allowed, limit, causal, &mut rb, &mut ob);
+                let a = generic::Attention { q: &q, kt: &kt, v: &v, h, d, kv_len: kv, scale: 0.125, allowed: &allowed, limit, causal };
+                generic::attend(&a, &mut ra, &mut oa);
+                k.attend(&a, &mut rb, &mut ob);
                 // FMA copies round once per multiply-add: a few ulp from the unfused result.
                 let worst = oa.iter().zip(&ob).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
                 assert!(worst <= 1e-5, "{} attention d={d}: max abs diff {worst}", isa.name());
@@ -165,7 +151,8 @@ mod tests {
                 let mut oc = vec![0.0; n * h];
                 for i in 0..n {
                     let lim = if causal { limit + i } else { limit };
-                    k.attend(&q[i * h..(i + 1) * h], &kt, &v, h, d, kv, 0.125, &allowed, lim, causal, &mut rb[..kv], &mut oc[i * h..(i + 1) * h]);
+                    let one = generic::Attention { q: &q[i * h..(i + 1) * h], limit: lim, ..a };
+                    k.attend(&one, &mut rb[..kv], &mut oc[i * h..(i + 1) * h]);
                 }
                 assert!(ob.iter().zip(&oc).all(|(p, q)| p.to_bits() == q.to_bits()), "{} grouping", isa.name());
             }

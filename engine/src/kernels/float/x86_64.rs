@@ -29,24 +29,10 @@ macro_rules! compile_for {
 
             /// # Safety
             /// As `gelu_in_place`.
-            #[allow(clippy::too_many_arguments)]
             #[target_feature(enable = $feature)]
-            pub unsafe fn attend(
-                q: &[f32],
-                kt: &[f32],
-                v: &[f32],
-                h: usize,
-                d: usize,
-                kv_len: usize,
-                scale: f32,
-                allowed: &[f32],
-                limit: usize,
-                causal: bool,
-                rows: &mut [f32],
-                out: &mut [f32],
-            ) {
+            pub unsafe fn attend(a: &g::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
                 // Every CPU with these features has FMA; `mul_add` needs std.
-                g::attend_rows::<{ cfg!(feature = "std") }>(q, kt, v, h, d, kv_len, scale, allowed, limit, causal, rows, out)
+                g::attend_rows::<{ cfg!(feature = "std") }>(a, rows, out)
             }
         }
     };
