@@ -10,7 +10,7 @@ pub mod generic;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
-use super::{Isa, Kernels};
+use super::Kernels;
 
 /// Runs `$f` from the widest copy the `Kernels` token allows.
 macro_rules! dispatch {
@@ -19,11 +19,11 @@ macro_rules! dispatch {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F
             // (which every CPU pairs with FMA; `fma()` checks it anyway).
-            Isa::Avx512Vnni if fma() => unsafe { x86_64::avx512::$f($($arg),*) },
+            $crate::kernels::Isa::Avx512Vnni if fma() => unsafe { x86_64::avx512::$f($($arg),*) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with these ISAs exists only after detection saw AVX2; FMA is
             // checked here.
-            Isa::Avx2 | Isa::AvxVnni if fma() => unsafe { x86_64::avx2::$f($($arg),*) },
+            $crate::kernels::Isa::Avx2 | $crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2::$f($($arg),*) },
             _ => generic::$f($($arg),*),
         }
     };
