@@ -36,7 +36,8 @@ struct Args {
     /// 4 random-token sequences.
     #[arg(long, value_name = "IN.json")]
     calibration: Option<PathBuf>,
-    /// int8: print a per-layer error report against the f32 model and write it as JSON here.
+    /// int8: also write the per-layer error report against the f32 model (printed unless -q)
+    /// as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
     /// No progress bar or summary.
@@ -78,19 +79,23 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         progress: !args.quiet,
         smoothing: !args.no_smoothing,
         calibration: args.calibration.clone(),
-        report: args.report.is_some(),
+        report: weight_type == WeightType::Int8 && (args.report.is_some() || !args.quiet),
         ..Options::new(args.model_dir, weight_type)
     };
     let converted = convert(&opts)?;
     write_atomic(&args.output, &converted.bytes)?;
-    if let (Some(path), Some(report)) = (&args.report, &converted.report) {
-        eprintln!("int8 vs f32 on the calibration inputs (per token, real positions only):");
-        eprintln!("  layer  site              rel. error  mean cos   min cos");
-        for e in report {
-            eprintln!("  {:>5}  {:<16}  {:>10.5}  {:>8.6}  {:>8.6}", e.layer, e.site, e.relative_error, e.mean_cosine, e.min_cosine);
+    if let Some(report) = &converted.report {
+        if !args.quiet {
+            eprintln!("int8 vs f32 on the calibration inputs (per token, real positions only):");
+            eprintln!("  layer  site              rel. error  mean cos   min cos");
+            for e in report {
+                eprintln!("  {:>5}  {:<16}  {:>10.5}  {:>8.6}  {:>8.6}", e.layer, e.site, e.relative_error, e.mean_cosine, e.min_cosine);
+            }
         }
-        let json = serde_json::to_string_pretty(report)?;
-        std::fs::write(path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(path) = &args.report {
+            let json = serde_json::to_string_pretty(report)?;
+            std::fs::write(path, json + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+        }
     }
     if !args.quiet {
         let c = &converted.config;
