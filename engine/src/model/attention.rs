@@ -87,8 +87,10 @@ pub fn forward(
 
     linear::linear(bufs.ctx, t, &lw.attention_output, bufs.a, &mut bufs.quant);
     let ln = &lw.attention_layer_norm;
-    let eps = c.layer_norm_eps as f32;
-    bufs.quant.kernels.add_layer_norm(&mut bufs.a[..t * h], &bufs.x[..t * h], ln.weight, ln.bias, eps);
+    let (k, eps, x) = (bufs.quant.kernels, c.layer_norm_eps as f32, &*bufs.x);
+    parallel::for_row_chunks(&mut bufs.a[..t * h], h, 1, 16 * h, |r0, rows| {
+        k.add_layer_norm(rows, &x[r0 * h..r0 * h + rows.len()], ln.weight, ln.bias, eps);
+    });
 }
 
 /// Scratch of `attend`.

@@ -3,7 +3,7 @@
 use super::weights::LayerWeights;
 use crate::config::{Activation, Config};
 use crate::ops::linear::QuantBuf;
-use crate::ops::{activations, linear};
+use crate::ops::{activations, linear, parallel};
 
 /// `a` [T, H] is the attention block's output; the layer's output goes to `x` [T, H].
 pub fn forward(
@@ -19,12 +19,17 @@ pub fn forward(
     let inter = &mut inter[..tokens * i];
     linear::linear(a, tokens, &lw.intermediate, inter, quant);
     if c.hidden_act == Activation::Gelu {
-        quant.kernels.gelu_in_place(inter);
+        let k = quant.kernels;
+        parallel::for_row_chunks(inter, i, 1, 32 * i, |_, rows| k.gelu_in_place(rows));
     } else {
         activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight);
     }
     let x = &mut x[..tokens * h];
     linear::linear(inter, tokens, &lw.output, x, quant);
     let ln = &lw.output_layer_norm;
-    quant.kernels.add_layer_norm(x, &a[..tokens * h], ln.weight, ln.bias, c.layer_norm_eps as f32);
+    let (k, eps) = (quant.kernels, c.layer_norm_eps as f32);
+    parallel::for_row_chunks(x, h, 1, 16 * h, |r0, rows| {
+        let residual = &a[r0 * h..r0 * h + rows.len()];
+        k.add_layer_norm(rows, residual, ln.weight, ln.bias, eps);
+    });
 }

@@ -1,0 +1,54 @@
+//! Outputs are bit-identical whatever the thread count: threads split rows (GEMM rows, attention
+//! query rows, GELU and LayerNorm rows) and every row is computed by the same code.
+
+use electra_convert::{convert, Options, WeightType};
+use electra_engine::buffer::AlignedBytes;
+use electra_engine::{Inputs, Model};
+
+fn run_with_threads(model: &Model<'_>, ids: &[u32], batch: usize, seq: usize, threads: usize) -> Vec<f32> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let mask: Vec<u32> = (0..ids.len()).map(|i| u32::from(i % seq < seq - 3 || i < seq)).collect();
+    let inputs = Inputs { input_ids: ids, attention_mask: Some(&mask), token_type_ids: None, batch, seq, choices: 1 };
+    let mut scratch = vec![0.0; model.scratch_len(batch, seq, 0)];
+    let mut out = vec![0.0; model.output_len(batch, seq, 1)];
+    pool.install(|| model.forward(&inputs, &mut scratch, &mut out)).unwrap();
+    out
+}
+
+fn check(bytes: &AlignedBytes, batch: usize, seq: usize) {
+    let model = Model::from_bytes(bytes).unwrap();
+    let v = model.config().vocab_size;
+    let ids: Vec<u32> = (0..batch * seq).map(|i| (i as u32 * 7919 + 13) % v).collect();
+    let one = run_with_threads(&model, &ids, batch, seq, 1);
+    for threads in [2, 3, 4] {
+        let many = run_with_threads(&model, &ids, batch, seq, threads);
+        assert!(
+            one.iter().zip(&many).all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{threads} threads differ from 1 ({} kernels)",
+            model.kernels().name()
+        );
+    }
+}
+
+#[test]
+fn electra_small_int8_is_thread_count_invariant() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
+    if !dir.join("model.safetensors").is_file() {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return;
+    }
+    for wt in [WeightType::Int8, WeightType::F32] {
+        let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, wt)).unwrap().bytes);
+        check(&bytes, 2, 77);
+    }
+}
+
+#[test]
+fn fixtures_are_thread_count_invariant() {
+    for fx in electra_tests::manifest().into_iter().filter(|f| f.expect_error.is_none() && f.head != "multiple_choice") {
+        let bytes = fx.convert(WeightType::Int8).unwrap();
+        let seq = Model::from_bytes(&bytes).unwrap().config().max_position_embeddings as usize;
+        check(&bytes, 3, seq);
+    }
+}
