@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use electra_engine::buffer::AlignedBytes;
 use electra_engine::config::{Config, Head};
-use electra_engine::format::names::{self, LayerTensor, Role, Slot, TensorSpec};
+use electra_engine::format::names::{self, EmbTensor, HeadTensor, LayerTensor, Role, Slot, TensorSpec};
 use electra_engine::kernels::pack;
 use electra_engine::Model;
 use electra_engine::format::write::{FileBuilder, HeaderInfo};
@@ -178,6 +178,15 @@ impl Smoothing {
     }
 }
 
+/// The checkpoint tensor a spec is read from: its own name, except an LM head written as a copy
+/// of the tied word-embedding table (`copy_tied_lm_head`).
+fn source_name(spec: &TensorSpec, copy_tied_lm_head: bool) -> String {
+    match spec.slot {
+        Slot::Head(HeadTensor::LmHeadWeight) if copy_tied_lm_head => EmbTensor::Word.name().to_string(),
+        _ => spec.name().as_str().to_string(),
+    }
+}
+
 /// Reads every expected tensor from the checkpoint and stores it as `weight_type`.
 fn build_tensors(
     ckpt: &Checkpoint,
@@ -185,6 +194,7 @@ fn build_tensors(
     head: Head,
     weight_type: WeightType,
     smoothing: Option<&Smoothing>,
+    copy_tied_lm_head: bool,
     bar: &indicatif::ProgressBar,
 ) -> Result<FileBuilder, ConvertError> {
     let mut builder = FileBuilder::new();
@@ -197,7 +207,10 @@ fn build_tensors(
             }
             continue;
         }
-        let t = ckpt.get(name)?.ok_or_else(|| ConvertError::MissingTensors { head: head.hf_class(), names: vec![name.into()] })?;
+        let source = source_name(spec, copy_tied_lm_head);
+        let t = ckpt
+            .get(&source)?
+            .ok_or_else(|| ConvertError::MissingTensors { head: head.hf_class(), names: vec![source.clone()] })?;
         let expected: Vec<usize> = spec.dims().iter().map(|&d| d as usize).collect();
         if t.shape != expected {
             return Err(ConvertError::Shape { name: t.key, found: t.shape, expected });
@@ -261,16 +274,21 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     let ckpt = Checkpoint::open(dir)?;
 
     let lm_head = matches!(head, Head::MaskedLm | Head::CausalLm);
-    let lm_head_tied = lm_head && ckpt.resolve("generator_lm_head.weight").is_none();
-    if lm_head_tied && !hf.tie_word_embeddings {
+    let tied_in_checkpoint = lm_head && ckpt.resolve("generator_lm_head.weight").is_none();
+    if tied_in_checkpoint && !hf.tie_word_embeddings {
         return Err(ConvertError::MissingTensors { head: head.hf_class(), names: vec!["generator_lm_head.weight".into()] });
     }
+    // int8: the word-embedding table is row-major (gathered by row), but the LM head GEMM wants
+    // the packed layout, so the file gets a packed copy of the same quantized table (V·E bytes
+    // more) instead of sending the largest matrix of a generator through the scalar kernel.
+    let copy_tied_lm_head = tied_in_checkpoint && opts.weight_type == WeightType::Int8;
+    let lm_head_tied = tied_in_checkpoint && !copy_tied_lm_head;
 
     let specs: Vec<TensorSpec> = names::expected(&config, head, lm_head_tied).collect();
     let missing: Vec<String> = specs
         .iter()
         .filter(|s| !s.optional)
-        .map(|s| s.name().as_str().to_string())
+        .map(|s| source_name(s, copy_tied_lm_head))
         .filter(|n| ckpt.resolve(n).is_none())
         .collect();
     if !missing.is_empty() {
@@ -293,7 +311,7 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     let int8 = opts.weight_type == WeightType::Int8;
     let reference = if int8 && (opts.smoothing || opts.report) {
         bar.set_message("calibrating");
-        let bytes = build_tensors(&ckpt, &specs, head, WeightType::F32, None, &indicatif::ProgressBar::hidden())?.build(&info)?;
+        let bytes = build_tensors(&ckpt, &specs, head, WeightType::F32, None, copy_tied_lm_head, &indicatif::ProgressBar::hidden())?.build(&info)?;
         Some(AlignedBytes::from_slice(&bytes))
     } else {
         None
@@ -309,7 +327,7 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     };
 
     bar.set_message("converting");
-    let mut builder = build_tensors(&ckpt, &specs, head, opts.weight_type, smoothing.as_ref(), &bar)?;
+    let mut builder = build_tensors(&ckpt, &specs, head, opts.weight_type, smoothing.as_ref(), copy_tied_lm_head, &bar)?;
     bar.finish_and_clear();
 
     let mut bundled = Vec::new();
