@@ -28,6 +28,8 @@
 //! ```
 
 pub mod float;
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod gemm_args;
 pub mod pack;
 pub mod scalar;
 

@@ -12,6 +12,7 @@
 use core::arch::aarch64::*;
 use core::arch::asm;
 
+use crate::kernels::gemm_args::GemmArgs as Ctx;
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
 
 /// Rows of `a` per register block.
@@ -21,19 +22,6 @@ const KC: usize = 4096;
 
 #[repr(C, align(16))]
 struct ABuf([i8; MR * KC]);
-
-#[derive(Clone, Copy)]
-struct Ctx {
-    a: *const i8,
-    sa: *const f32,
-    k: usize,
-    w: *const i8,
-    panel_bytes: usize,
-    sw: *const f32,
-    bias: *const f32,
-    n: usize,
-    y: *mut f32,
-}
 
 /// `acc += sdot(w, a.4b[LANE])`.
 macro_rules! sdot {
@@ -61,17 +49,7 @@ macro_rules! sdot {
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8], sw: &[f32], bias: &[f32], n: usize, y: &mut [f32]) {
     let kp = padded_k(k);
-    let c = Ctx {
-        a: a.as_ptr(),
-        sa: sa.as_ptr(),
-        k,
-        w: w.as_ptr(),
-        panel_bytes: kp * PANEL_N,
-        sw: sw.as_ptr(),
-        bias: if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() },
-        n,
-        y: y.as_mut_ptr(),
-    };
+    let c = Ctx::new(a, sa, k, w, sw, &[], bias, n, y);
     let mut buf = ABuf([0; MR * KC]);
     let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;

@@ -9,6 +9,7 @@
 use core::arch::x86_64::*;
 use core::mem::MaybeUninit;
 
+use crate::kernels::gemm_args::GemmArgs as Ctx;
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
 
 /// Rows of `a` per register block.
@@ -22,20 +23,6 @@ const L2_BLOCK: usize = 512 * 1024;
 /// `convert` writes every element `dot` later reads (each row up to a multiple of 4).
 #[repr(C, align(64))]
 struct ABuf([MaybeUninit<u8>; MR * KC]);
-
-#[derive(Clone, Copy)]
-struct Ctx {
-    a: *const i8,
-    sa: *const f32,
-    k: usize,
-    w: *const i8,
-    panel_bytes: usize,
-    sw: *const f32,
-    row_sums: *const i32,
-    bias: *const f32,
-    n: usize,
-    y: *mut f32,
-}
 
 /// `y = (a · wᵀ) · (sa ⊗ sw) + bias`, bit-exact with `scalar::gemm_i8_packed`.
 ///
@@ -57,18 +44,7 @@ pub unsafe fn gemm_i8_packed(
     y: &mut [f32],
 ) {
     let kp = padded_k(k);
-    let c = Ctx {
-        a: a.as_ptr(),
-        sa: sa.as_ptr(),
-        k,
-        w: w.as_ptr(),
-        panel_bytes: kp * PANEL_N,
-        sw: sw.as_ptr(),
-        row_sums: row_sums.as_ptr(),
-        bias: if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() },
-        n,
-        y: y.as_mut_ptr(),
-    };
+    let c = Ctx::new(a, sa, k, w, sw, row_sums, bias, n, y);
     let mut buf = ABuf([MaybeUninit::uninit(); MR * KC]);
     let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;
