@@ -27,49 +27,13 @@ def run(model, its):
     return outs
 ref=BertModel.from_pretrained(d, attn_implementation='eager').eval()
 refs=run(ref, items)
-def build(mode, alpha=0.5, calib=None):
-    m=BertModel.from_pretrained(d, attn_implementation='eager').eval()
-    m.embeddings.word_embeddings.weight.data=qrow(m.embeddings.word_embeddings.weight.data)
-    lins=[]
-    for l in m.encoder.layer:
-        lins += [('qkv',[l.attention.self.query,l.attention.self.key,l.attention.self.value]),('ao',[l.attention.output.dense]),('inter',[l.intermediate.dense]),('out',[l.output.dense])]
-    # calibration stats
-    stats={}
-    if calib is not None:
-        hooks=[]
-        for gi,(nm,group) in enumerate(lins):
-            def f(mod, inp, out, gi=gi):
-                x=inp[0].reshape(-1, inp[0].shape[-1]).abs().amax(0)
-                stats[gi]=torch.maximum(stats.get(gi, x), x)
-            hooks.append(group[0].register_forward_hook(f))
-        with torch.no_grad():
-            for ids in calib: m(input_ids=ids)
-        for h in hooks: h.remove()
-    for gi,(nm,group) in enumerate(lins):
-        W=torch.cat([g.weight.data for g in group],0)
-        s=torch.ones(W.shape[1])
-        if gi in stats and mode in ('smooth',):
-            s=(stats[gi].clamp(min=1e-5)**alpha)/(W.abs().amax(0).clamp(min=1e-5)**(1-alpha))
-        for g in group:
-            g.weight.data=qrow(g.weight.data*s)/s
-            def fwd(x, g=g, s=s):
-                xs=x/s
-                sc=xs.abs().amax(-1,keepdim=True).clamp(min=1e-12)/127
-                xq=(xs/sc).round().clamp(-127,127)*sc*s
-                return torch.nn.functional.linear(xq, g.weight, g.bias)
-            g.forward=fwd
-    return m
 def report(name, m):
     outs=run(m, items)
     cos=[torch.nn.functional.cosine_similarity(a,b,dim=0).item() for a,b in zip(outs,refs)]
     print(f'{name:40s} mean {np.mean(cos):.5f} min {np.min(cos):.5f}', flush=True)
-rng=np.random.default_rng(0)
-rand_calib=[torch.tensor(rng.integers(1000,30000,(1,128))) for _ in range(4)]
-report('baseline', build('base'))
-for a in [0.5, 0.7, 0.85]:
-    report(f'smooth a={a} random-token calib', build('smooth', a, rand_calib))
-print('---')
-def build2(alpha, groups_smooth, calib, emb_q=True, skip=()):
+def build(alpha, groups_smooth, calib, emb_q=True, skip=()):
+    """int8 fake-quantized MiniLM: per-row weights, per-token activations; SmoothQuant factors
+    (alpha) on the inputs of the linear groups named in groups_smooth; groups in skip stay f32."""
     m=BertModel.from_pretrained(d, attn_implementation='eager').eval()
     if emb_q: m.embeddings.word_embeddings.weight.data=qrow(m.embeddings.word_embeddings.weight.data)
     lins=[]
@@ -100,11 +64,17 @@ def build2(alpha, groups_smooth, calib, emb_q=True, skip=()):
                 return torch.nn.functional.linear(xq, g.weight, g.bias)
             g.forward=fwd
     return m
+rng=np.random.default_rng(0)
+rand_calib=[torch.tensor(rng.integers(1000,30000,(1,128))) for _ in range(4)]
 sent_calib=[torch.tensor([it['input_ids']]) for it in items[::5]]
+ALL=('qkv','ao','inter','out')
+report('baseline', build(0.5, (), rand_calib))
+for a in [0.5, 0.7, 0.85]:
+    report(f'smooth a={a} random-token calib', build(a, ALL, rand_calib))
 for a in [0.3,0.4,0.5]:
-    report(f'smooth qkv only a={a}', build2(a, ('qkv',), rand_calib))
-report('smooth qkv+inter a=0.5', build2(0.5, ('qkv','inter'), rand_calib))
-report('smooth all a=0.5, emb f32', build2(0.5, ('qkv','ao','inter','out'), rand_calib, emb_q=False))
-report('no smooth, qkv f32', build2(0.5, (), rand_calib, skip=('qkv',)))
-report('smooth all a=0.5 sentence calib', build2(0.5, ('qkv','ao','inter','out'), sent_calib))
-report('smooth all a=0.4', build2(0.4, ('qkv','ao','inter','out'), rand_calib))
+    report(f'smooth qkv only a={a}', build(a, ('qkv',), rand_calib))
+report('smooth qkv+inter a=0.5', build(0.5, ('qkv','inter'), rand_calib))
+report('smooth all a=0.5, emb f32', build(0.5, ALL, rand_calib, emb_q=False))
+report('no smooth, qkv f32', build(0.5, (), rand_calib, skip=('qkv',)))
+report('smooth all a=0.5 sentence calib', build(0.5, ALL, sent_calib))
+report('smooth all a=0.4', build(0.4, ALL, rand_calib))
