@@ -129,17 +129,19 @@ pub fn gelu_in_place(xs: &mut [f32]) {
 /// uniform, as eager attention in transformers gives.
 #[inline(always)]
 pub fn softmax_in_place(row: &mut [f32]) {
+    // `a > b ? a : b` rather than `f32::max` (whose NaN rule keeps LLVM from using `maxps`);
+    // scores are never NaN.
     let mut m = [f32::MIN; LANES];
     let c = row.chunks_exact(LANES);
-    for (l, v) in c.remainder().iter().enumerate() {
-        m[l] = m[l].max(*v);
+    for (l, &v) in c.remainder().iter().enumerate() {
+        m[l] = if v > m[l] { v } else { m[l] };
     }
     for x in c {
         for l in 0..LANES {
-            m[l] = m[l].max(x[l]);
+            m[l] = if x[l] > m[l] { x[l] } else { m[l] };
         }
     }
-    let max = m.iter().copied().fold(f32::MIN, f32::max);
+    let max = m.iter().copied().fold(f32::MIN, |a, b| if b > a { b } else { a });
     for v in row.iter_mut() {
         *v = exp(*v - max);
     }
@@ -318,6 +320,18 @@ pub struct Attention<'a> {
     pub causal: bool,
 }
 
+/// Sets the scores of keys a row may not see to `f32::MIN`: keys `j ≥ lim` and keys whose
+/// `allowed` is 0.
+#[inline(always)]
+pub fn mask_row(row: &mut [f32], allowed: &[f32], lim: usize) {
+    let lim = lim.min(row.len());
+    let (seen, unseen) = row.split_at_mut(lim);
+    for (s, &ok) in seen.iter_mut().zip(allowed) {
+        *s = if ok == 0.0 { f32::MIN } else { *s };
+    }
+    unseen.fill(f32::MIN);
+}
+
 /// `R` consecutive query rows (the first `R` rows of `a.q`) over every head.
 #[inline(always)]
 fn attend_block<const R: usize, const FMA: bool>(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
@@ -327,12 +341,7 @@ fn attend_block<const R: usize, const FMA: bool>(a: &Attention<'_>, rows: &mut [
         scores::<R, FMA>(a.q, h, off, d, &a.kt[off * kv_len..(off + d) * kv_len], kv_len, a.scale, rows);
         for r in 0..R {
             let row = &mut rows[r * kv_len..(r + 1) * kv_len];
-            let lim = if a.causal { a.limit + r } else { a.limit };
-            for (j, (s, &ok)) in row.iter_mut().zip(a.allowed).enumerate() {
-                if ok == 0.0 || j >= lim {
-                    *s = f32::MIN;
-                }
-            }
+            mask_row(row, a.allowed, if a.causal { a.limit + r } else { a.limit });
             softmax_in_place(row);
         }
         context::<R, FMA>(rows, kv_len, a.v, h, off, d, out, h);

@@ -62,7 +62,16 @@ impl Kernels {
     /// Consecutive query rows of multi-head attention, see `generic::attend_rows`.
     pub fn attend(&self, a: &generic::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
         // generic::attend is unfused, the x86 copies fuse (see the module notes on FMA).
-        dispatch!(self, attend(a, rows, out))
+        match self.isa() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F; FMA
+            // is checked here.
+            crate::kernels::Isa::Avx512Vnni if fma() => unsafe { x86_64::avx512_attend(a, rows, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
+            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2_attention::attend(a, rows, out) },
+            _ => generic::attend(a, rows, out),
+        }
     }
 }
 
@@ -131,7 +140,7 @@ mod tests {
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} layer norm n={n}", isa.name());
             }
             for (d, heads, kv, n, causal) in
-                [(64usize, 4usize, 128usize, 9usize, false), (12, 3, 7, 5, true), (32, 2, 17, 4, false), (8, 1, 1, 1, false), (96, 2, 70, 6, true)]
+                [(64usize, 4usize, 128usize, 9usize, false), (12, 3, 7, 5, true), (32, 2, 17, 4, false), (8, 1, 1, 1, false), (96, 2, 70, 6, true), (64, 4, 200, 11, true), (80, 1, 65, 3, false), (16, 2, 64, 8, false)]
             {
                 let h = d * heads;
                 let q: Vec<f32> = (0..n * h).map(|_| r()).collect();
@@ -147,6 +156,14 @@ mod tests {
                 // FMA copies round once per multiply-add: a few ulp from the unfused result.
                 let worst = oa.iter().zip(&ob).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
                 assert!(worst <= 1e-5, "{} attention d={d}: max abs diff {worst}", isa.name());
+                // The FMA copies (AVX-512 intrinsics, AVX2 autovectorized) are the generic body
+                // with FMA, bit for bit.
+                #[cfg(feature = "std")]
+                if k.isa() != Isa::Scalar && cfg!(target_arch = "x86_64") {
+                    let (mut rf, mut of) = (vec![0.0; n * kv], vec![0.0; n * h]);
+                    generic::attend_rows::<true>(&a, &mut rf, &mut of);
+                    assert!(of.iter().zip(&ob).all(|(p, q)| p.to_bits() == q.to_bits()), "{} attention vs generic FMA d={d}", isa.name());
+                }
                 // A row's result does not depend on how rows are grouped (threads split them).
                 let mut oc = vec![0.0; n * h];
                 for i in 0..n {

@@ -1,5 +1,9 @@
 //! The generic f32 kernels compiled for AVX2 and for AVX-512F. Each wrapper only calls the
 //! `#[inline(always)]` generic body, which LLVM then vectorizes with that ISA's registers.
+//! Attention, where the FMAs dominate, has explicit intrinsics for AVX-512
+//! (`attention_avx512.rs`); the AVX2 copy is the generic body with FMA.
+
+mod attention_avx512;
 
 macro_rules! compile_for {
     ($feature:literal, $module:ident) => {
@@ -26,17 +30,23 @@ macro_rules! compile_for {
             pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f32], eps: f32) {
                 g::add_layer_norm(x, residual, weight, bias, eps)
             }
-
-            /// # Safety
-            /// As `gelu_in_place`.
-            #[target_feature(enable = $feature)]
-            pub unsafe fn attend(a: &g::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
-                // Every CPU with these features has FMA; `mul_add` needs std.
-                g::attend_rows::<{ cfg!(feature = "std") }>(a, rows, out)
-            }
         }
     };
 }
 
 compile_for!("avx2,fma", avx2);
 compile_for!("avx512f,fma", avx512);
+
+pub mod avx2_attention {
+    use crate::kernels::float::generic as g;
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn attend(a: &g::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
+        // Every CPU with these features has FMA; `mul_add` needs std.
+        g::attend_rows::<{ cfg!(feature = "std") }>(a, rows, out)
+    }
+}
+
+pub use attention_avx512::attend as avx512_attend;
