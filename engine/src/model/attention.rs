@@ -131,13 +131,10 @@ fn attend(
         let q_b = &q[b * seq * h..(b + 1) * seq * h];
         let v_b = &kv.v[b * kv.stride * h..];
         if distance.is_none() {
-            // Keys of this batch row transposed per head: kt[head][dim][j].
-            for j in 0..kv_len {
-                let kj = &kv.k[(b * kv.stride + j) * h..][..h];
-                for (i, &x) in kj.iter().enumerate() {
-                    kt[i * kv_len + j] = x; // i = head·D + dim
-                }
-                allowed[j] = if kv.allowed(b, j) { 1.0 } else { 0.0 };
+            // Keys of this batch row transposed per head: kt[head·D + dim][j].
+            transpose(&kv.k[b * kv.stride * h..][..kv_len * h], h, kt);
+            for (j, a) in allowed.iter_mut().enumerate() {
+                *a = if kv.allowed(b, j) { 1.0 } else { 0.0 };
             }
         }
         let (kt, allowed) = (&*kt, &*allowed);
@@ -159,6 +156,22 @@ fn attend(
                 }
             }
         });
+    }
+}
+
+/// `t[i][j] = x[j][i]` for `x` [rows, cols] (`rows = x.len() / cols`), in blocks of 16 rows so
+/// each write is a 64-byte line and the 16 source rows stay in L1.
+fn transpose(x: &[f32], cols: usize, t: &mut [f32]) {
+    const B: usize = 16;
+    let rows = x.len() / cols;
+    for j0 in (0..rows).step_by(B) {
+        let w = B.min(rows - j0);
+        let src = &x[j0 * cols..(j0 + w) * cols];
+        for i in 0..cols {
+            for (u, d) in t[i * rows + j0..][..w].iter_mut().enumerate() {
+                *d = src[u * cols + i];
+            }
+        }
     }
 }
 

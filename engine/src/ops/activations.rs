@@ -5,10 +5,11 @@ use crate::config::Activation;
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
 /// Exact erf GELU: `0.5·x·(1+erf(x/√2))` (torch `F.gelu`), with the same erf as the
-/// vectorized kernel (`kernels::float::generic::erf`, |error| ≤ 2e-7), so one GELU is defined.
+/// vectorized kernel (`kernels::float::generic::erf_over_sqrt2`, |error| ≤ 5e-7), so one GELU is
+/// defined.
 #[inline]
 pub fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + crate::kernels::float::generic::erf(x * core::f32::consts::FRAC_1_SQRT_2))
+    0.5 * x * (1.0 + crate::kernels::float::generic::erf_over_sqrt2::<false>(x))
 }
 
 #[inline]

@@ -44,7 +44,7 @@ fn fma() -> bool {
 }
 
 impl Kernels {
-    /// Exact-erf GELU in place (|erf error| ≤ 2e-7, see `generic::erf`).
+    /// Exact-erf GELU in place (|erf error| ≤ 5e-7, see `generic::erf_over_sqrt2`).
     pub fn gelu_in_place(&self, xs: &mut [f32]) {
         dispatch!(self, gelu_in_place(xs))
     }
@@ -92,11 +92,14 @@ mod tests {
 
     #[test]
     fn erf_and_exp_are_accurate() {
-        let mut worst_erf = 0.0f32;
+        let mut worst_erf = 0.0f64;
         let mut worst_exp = 0.0f32;
         for i in -100_000..=100_000 {
-            let x = i as f32 * 1e-4 * 6.0; // [-6, 6]
-            worst_erf = worst_erf.max((generic::erf(x) - libm::erff(x)).abs());
+            let x = i as f32 * 1e-4 * 8.0; // [-8, 8]
+            let want = libm::erf(x as f64 / core::f64::consts::SQRT_2);
+            for got in [generic::erf_over_sqrt2::<false>(x), generic::erf_over_sqrt2::<true>(x)] {
+                worst_erf = worst_erf.max((got as f64 - want).abs());
+            }
             let y = i as f32 * 1e-3; // [-100, 100]
             if y < 80.0 {
                 let want = libm::expf(y);
@@ -104,8 +107,8 @@ mod tests {
                 worst_exp = worst_exp.max(if want < 1e-37 { 0.0 } else { rel });
             }
         }
-        eprintln!("erf max abs error {worst_erf:e}, exp max rel error {worst_exp:e}");
-        assert!(worst_erf <= 3.5e-7, "erf max abs error {worst_erf}");
+        eprintln!("erf(x/√2) max abs error {worst_erf:e}, exp max rel error {worst_exp:e}");
+        assert!(worst_erf <= 5e-7, "erf(x/√2) max abs error {worst_erf}");
         assert!(worst_exp <= 4e-7, "exp max rel error {worst_exp}");
         assert_eq!(generic::exp(f32::MIN), 0.0);
         assert_eq!(generic::exp(0.0), 1.0);
@@ -123,9 +126,20 @@ mod tests {
             for n in [1usize, 3, 15, 16, 17, 64, 255, 1024] {
                 let x: Vec<f32> = (0..n).map(|_| r() * 8.0).collect();
                 let (mut a, mut b) = (x.clone(), x.clone());
-                generic::gelu_in_place(&mut a);
+                // GELU's x86 copies fuse multiply-adds (bit-identical to the generic body with
+                // FMA), within a few ulp of the unfused generic copy.
+                let fused = cfg!(all(feature = "std", target_arch = "x86_64")) && isa != Isa::Scalar;
+                if fused {
+                    generic::gelu_rows::<true>(&mut a);
+                } else {
+                    generic::gelu_in_place(&mut a);
+                }
                 k.gelu_in_place(&mut b);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} gelu n={n}", isa.name());
+                let mut c = x.clone();
+                generic::gelu_in_place(&mut c);
+                let worst = c.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+                assert!(worst <= 4e-6, "{} gelu fused vs unfused n={n}: {worst}", isa.name());
                 let (mut a, mut b) = (x.clone(), x.clone());
                 generic::softmax_in_place(&mut a);
                 k.softmax_in_place(&mut b);

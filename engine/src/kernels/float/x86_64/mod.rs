@@ -14,7 +14,8 @@ macro_rules! compile_for {
             /// The CPU must support the target features of this module.
             #[target_feature(enable = $feature)]
             pub unsafe fn gelu_in_place(xs: &mut [f32]) {
-                g::gelu_in_place(xs)
+                // Every CPU with these features has FMA; `mul_add` needs std.
+                g::gelu_rows::<{ cfg!(feature = "std") }>(xs)
             }
 
             /// # Safety
