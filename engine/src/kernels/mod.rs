@@ -371,8 +371,13 @@ impl Kernels {
         }
         match self.isa {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: every x86 ISA a Kernels can hold here implies AVX2 (checked at construction).
-            Isa::Avx2 | Isa::AvxVnni | Isa::Avx512Vnni => unsafe {
+            // SAFETY: a Kernels holds Avx512Vnni only after detection saw AVX-512F and BW.
+            Isa::Avx512Vnni => unsafe {
+                x86_64::avx512vnni::quantize::quantize_rows_smoothed(x, cols, channel_scale, q, scales)
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: both ISAs imply AVX2 (checked at construction).
+            Isa::Avx2 | Isa::AvxVnni => unsafe {
                 x86_64::avx2::quantize::quantize_rows_smoothed(x, cols, channel_scale, q, scales)
             },
             #[cfg(target_arch = "aarch64")]

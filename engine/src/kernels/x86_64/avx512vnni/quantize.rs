@@ -1,0 +1,122 @@
+//! AVX-512 per-row int8 quantization, bit-exact with `scalar::quantize` (the same operations as
+//! the AVX2 kernel, `x86_64/avx2/quantize.rs`, 16 lanes at a time, tails by masks):
+//!
+//! * max: `vmaxps(|v|, m)` returns `m` when `|v|` is NaN, as `f32::max` ignores NaN; masked-off
+//!   lanes load 0, which cannot raise a maximum that starts at 0;
+//! * round: `trunc(t + copysign(0.5 − ε/4, t))`, the operations of `libm::roundf`;
+//! * NaN becomes 0, the upper clamp is applied in f32 (so +∞ → 127), the lower one in i32 after the
+//!   conversion (-∞ and huge negatives convert to `i32::MIN`); then 64 values are narrowed by
+//!   two packs and one permute (tails: masked `vpmovsdb`).
+
+use core::arch::x86_64::*;
+
+use crate::kernels::scalar::quantize::scale_and_inverse;
+
+/// `libm::roundf`'s offset: 0.5 − ¼·ε, the largest f32 below 0.5.
+const HALF_BELOW: f32 = 0.5 - 0.25 * f32::EPSILON;
+
+/// Lane mask of the first `n` (≤ 16) lanes.
+#[inline(always)]
+fn first(n: usize) -> __mmask16 {
+    ((1u32 << n.min(16)) - 1) as __mmask16
+}
+
+/// Same contract as `scalar::quantize::quantize_rows_smoothed`.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW. (Lengths are checked through slices.)
+#[target_feature(enable = "avx512f,avx512bw")]
+pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
+    if cols == 0 {
+        return;
+    }
+    let cs = channel_scale.inspect(|c| assert!(c.len() >= cols));
+    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
+        let (scale, inv) = scale_and_inverse(row_max(row, cs));
+        *s = scale;
+        quantize_row(row, cs, inv, qrow);
+    }
+}
+
+/// 16 values of the row from `x` (`mask` lanes; the others 0), times the smoothing factors.
+///
+/// # Safety
+/// AVX-512F; lanes of `mask` at `x..` inside `row` and `cs`.
+#[inline(always)]
+unsafe fn load(row: &[f32], cs: Option<&[f32]>, x: usize, mask: __mmask16) -> __m512 {
+    // SAFETY: the caller keeps the masked lanes inside `row` (and `cs`, at least as long).
+    unsafe {
+        let v = _mm512_maskz_loadu_ps(mask, row.as_ptr().add(x));
+        match cs {
+            Some(cs) => _mm512_mul_ps(v, _mm512_maskz_loadu_ps(mask, cs.as_ptr().add(x))),
+            None => v,
+        }
+    }
+}
+
+/// `max_c |row[c] · cs[c]|` (or `|row[c]|`), NaN ignored, starting from 0.
+#[target_feature(enable = "avx512f")]
+fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
+    let n = row.len();
+    // Four independent maxima over 64 values per step (max is exact: the split changes nothing).
+    let mut m = [_mm512_setzero_ps(); 4];
+    let mut x = 0;
+    // SAFETY: every load covers lanes below n (full vectors while x + 64 ≤ n, then masks).
+    unsafe {
+        while x + 64 <= n {
+            for (u, m) in m.iter_mut().enumerate() {
+                *m = _mm512_max_ps(_mm512_abs_ps(load(row, cs, x + 16 * u, 0xffff)), *m);
+            }
+            x += 64;
+        }
+        while x < n {
+            m[0] = _mm512_max_ps(_mm512_abs_ps(load(row, cs, x, first(n - x))), m[0]);
+            x += 16;
+        }
+    }
+    _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])))
+}
+
+/// 16 values → 16 i32 in [-127, 127]: `clamp(roundf(v · inv), -127, 127)`, NaN → 0.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn quantize16(v: __m512, inv: __m512) -> __m512i {
+    let t = _mm512_mul_ps(v, inv);
+    // copysign(HALF_BELOW, t) with integer ops (the f32 and/or need AVX-512DQ).
+    let sign = _mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(i32::MIN));
+    let half = _mm512_castsi512_ps(_mm512_or_si512(sign, _mm512_castps_si512(_mm512_set1_ps(HALF_BELOW))));
+    let r = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm512_add_ps(t, half));
+    let ordered = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(r, r);
+    let r = _mm512_maskz_mov_ps(ordered, r); // NaN → +0
+    let i = _mm512_cvttps_epi32(_mm512_min_ps(r, _mm512_set1_ps(127.0)));
+    _mm512_max_epi32(i, _mm512_set1_epi32(-127))
+}
+
+#[target_feature(enable = "avx512f,avx512bw")]
+fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
+    let n = row.len();
+    assert!(q.len() >= n);
+    let invv = _mm512_set1_ps(inv);
+    // Packing within 128-bit lanes leaves dword 4·L + s holding lane L of vector s; this puts
+    // vector s's lanes back in order.
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    let mut x = 0;
+    while x + 64 <= n {
+        // SAFETY: x + 64 ≤ n ≤ row.len() ≤ cs.len() and ≤ q.len() (asserted).
+        unsafe {
+            let i = [0, 1, 2, 3].map(|u| quantize16(load(row, cs, x + 16 * u, 0xffff), invv));
+            let b = _mm512_packs_epi16(_mm512_packs_epi32(i[0], i[1]), _mm512_packs_epi32(i[2], i[3]));
+            _mm512_storeu_si512(q.as_mut_ptr().add(x).cast(), _mm512_permutexvar_epi32(order, b));
+        }
+        x += 64;
+    }
+    while x < n {
+        let mask = first(n - x);
+        // SAFETY: the masked lanes are below n ≤ row.len() ≤ cs.len() and ≤ q.len() (asserted).
+        unsafe {
+            let i = quantize16(load(row, cs, x, mask), invv);
+            _mm512_mask_cvtsepi32_storeu_epi8(q.as_mut_ptr().add(x).cast(), mask, i);
+        }
+        x += 16;
+    }
+}
