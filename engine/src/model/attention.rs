@@ -6,157 +6,92 @@
 //! ctx     = softmax(scores)·v
 //! a       = LayerNorm(ctx·Woᵀ + bo + x)
 //! ```
+//!
+//! The layer (`layer.rs`) runs it in three steps: `project_qkv` on its share of the rows, then
+//! `keys` once (cache append, key transposition, key mask), then `attend` and `output` on its
+//! share of the query rows.
 
 use super::kv_cache::KvCache;
 use super::weights::LayerWeights;
-use super::{Inputs, Scratch};
 use crate::config::{Config, PositionEmbeddingType};
 use crate::kernels::float::generic::{self, dot};
 use crate::kernels::Kernels;
-use crate::ops::{linear, parallel};
+use crate::ops::linear::{self, QuantBuf};
 
-/// Which key positions a row may attend to (before the causal rule).
-#[derive(Clone, Copy)]
-enum KeyMask<'m> {
-    All,
-    /// The caller's `attention_mask`, `[batch][seq]`, non-zero = attend.
-    Input(&'m [u32]),
-    /// The cache's mask, `[batch][capacity]`, 1.0 = attend.
-    Cache(&'m [f32]),
+/// `q, k, v = x·Wᵀ + b` for some rows; `x` and the outputs hold the same rows.
+pub fn project_qkv(lw: &LayerWeights<'_>, x: &[f32], q: &mut [f32], k: &mut [f32], v: &mut [f32], quant: &mut QuantBuf<'_>) {
+    let (h, rows) = (lw.query.in_features, q.len() / lw.query.out_features.max(1));
+    // Q, K and V share their input: quantize it once.
+    let input = linear::prepare(x, rows, h, &[&lw.query, &lw.key, &lw.value], quant);
+    linear::linear_rows(&input, &lw.query, q);
+    linear::linear_rows(&input, &lw.key, k);
+    linear::linear_rows(&input, &lw.value, v);
 }
 
-/// Keys and values of every position a query may see, `[batch][stride rows][H]`.
-struct KeyValues<'k> {
+/// Keys and values every query row may see, prepared once per layer.
+pub struct KeyValues<'k> {
+    /// `[batch][stride rows][H]` keys and values (this call's, or the cache's).
+    pub k: &'k [f32],
+    pub v: &'k [f32],
+    /// Rows between two batch rows (seq without a cache, capacity with one).
+    pub stride: usize,
+    /// `[batch][H][kv_len]` keys transposed per batch row (absolute positions only).
+    pub kt: &'k [f32],
+    /// `[batch][kv_len]` 1.0 where a key may be attended.
+    pub allowed: &'k [f32],
+    /// Cached positions before this call's tokens; keys are `past + seq` long.
+    pub past: usize,
+    pub kv_len: usize,
+}
+
+/// Appends this call's keys and values to the cache (if any), then transposes every batch row's
+/// keys into `kt` and writes the key mask into `allowed`.
+#[allow(clippy::too_many_arguments)]
+pub fn keys<'k>(
+    c: &Config,
+    attention_mask: Option<&[u32]>,
+    batch: usize,
+    seq: usize,
+    layer: usize,
+    cache: Option<&'k mut KvCache<'_>>,
     k: &'k [f32],
     v: &'k [f32],
-    /// Rows between two batch rows (seq without a cache, capacity with one).
-    stride: usize,
-    mask: KeyMask<'k>,
-}
-
-impl KeyValues<'_> {
-    #[inline]
-    fn allowed(&self, b: usize, j: usize) -> bool {
-        match self.mask {
-            KeyMask::All => true,
-            KeyMask::Input(m) => m[b * self.stride + j] != 0,
-            KeyMask::Cache(m) => m[b * self.stride + j] != 0.0,
-        }
-    }
-}
-
-
-/// Runs the attention block of one layer: reads `bufs.x`, writes `bufs.a`.
-pub fn forward(
-    lw: &LayerWeights<'_>,
-    c: &Config,
-    inputs: &Inputs<'_>,
-    layer: usize,
-    cache: Option<&mut KvCache<'_>>,
-    bufs: &mut Scratch<'_>,
-) {
-    let (batch, seq) = (inputs.batch, inputs.seq);
+    kt: &'k mut [f32],
+    allowed: &'k mut [f32],
+) -> KeyValues<'k> {
     let h = c.hidden_size as usize;
-    let t = batch * seq;
-    // Q, K and V share their input: quantize it once.
-    let input = linear::prepare(bufs.x, t, h, &[&lw.query, &lw.key, &lw.value], &mut bufs.quant);
-    linear::linear_prepared(&input, &lw.query, bufs.q);
-    linear::linear_prepared(&input, &lw.key, bufs.k);
-    linear::linear_prepared(&input, &lw.value, bufs.v);
-
-    match cache {
-        None => {
-            let mask = inputs.attention_mask.map_or(KeyMask::All, KeyMask::Input);
-            let kv = KeyValues { k: bufs.k, v: bufs.v, stride: seq, mask };
-            let work = Work { scores: bufs.scores, kt: bufs.kt, allowed: bufs.allowed, kernels: bufs.quant.kernels };
-            attend(c, lw.distance_embedding, bufs.q, &kv, batch, seq, 0, work, bufs.ctx);
-        }
+    let (k, v, stride, past, cache_mask): (&[f32], &[f32], usize, usize, Option<&[f32]>) = match cache {
+        None => (k, v, seq, 0, None),
         Some(cache) => {
             let (past, cap) = (cache.len(), cache.capacity());
             let (ck, cv, mask) = cache.layer_mut(layer);
             for b in 0..batch {
                 let dst = (b * cap + past) * h;
-                ck[dst..dst + seq * h].copy_from_slice(&bufs.k[b * seq * h..(b + 1) * seq * h]);
-                cv[dst..dst + seq * h].copy_from_slice(&bufs.v[b * seq * h..(b + 1) * seq * h]);
+                ck[dst..dst + seq * h].copy_from_slice(&k[b * seq * h..(b + 1) * seq * h]);
+                cv[dst..dst + seq * h].copy_from_slice(&v[b * seq * h..(b + 1) * seq * h]);
             }
-            let kv = KeyValues { k: ck, v: cv, stride: cap, mask: KeyMask::Cache(mask) };
-            let work = Work { scores: bufs.scores, kt: bufs.kt, allowed: bufs.allowed, kernels: bufs.quant.kernels };
-            attend(c, lw.distance_embedding, bufs.q, &kv, batch, seq, past, work, bufs.ctx);
+            (&*ck, &*cv, cap, past, Some(mask))
         }
-    }
-
-    linear::linear(bufs.ctx, t, &lw.attention_output, bufs.a, &mut bufs.quant);
-    let ln = &lw.attention_layer_norm;
-    let (k, eps, x) = (bufs.quant.kernels, c.layer_norm_eps as f32, &*bufs.x);
-    parallel::for_row_chunks(&mut bufs.a[..t * h], h, 1, 16 * h, |r0, rows| {
-        k.add_layer_norm(rows, &x[r0 * h..r0 * h + rows.len()], ln.weight, ln.bias, eps);
-    });
-}
-
-/// Scratch of `attend`.
-struct Work<'w> {
-    /// [S, past+S]: one scores row per query.
-    scores: &'w mut [f32],
-    /// [heads, D, past+S]: one batch row's keys, transposed per head.
-    kt: &'w mut [f32],
-    /// [past+S]: one batch row's key mask.
-    allowed: &'w mut [f32],
-    kernels: Kernels,
-}
-
-/// `ctx = softmax(scores)·v` for every (batch row, head, query). Query rows are independent:
-/// threads split them (each row owns its `scores` row), and the result is the same for any split.
-#[allow(clippy::too_many_arguments)]
-fn attend(
-    c: &Config,
-    distance: Option<&[f32]>,
-    q: &[f32],
-    kv: &KeyValues<'_>,
-    batch: usize,
-    seq: usize,
-    past: usize,
-    work: Work<'_>,
-    ctx: &mut [f32],
-) {
-    let h = c.hidden_size as usize;
-    let d = c.head_dim();
+    };
     let kv_len = past + seq;
-    let scores = &mut work.scores[..seq * kv_len];
-    let kt = &mut work.kt[..h * kv_len];
-    let allowed = &mut work.allowed[..kv_len];
-    let kernels = work.kernels;
-    let scale = 1.0 / libm::sqrtf(d as f32);
+    let kt = &mut kt[..batch * h * kv_len];
+    let allowed = &mut allowed[..batch * kv_len];
     for b in 0..batch {
-        let ctx_b = &mut ctx[b * seq * h..(b + 1) * seq * h];
-        let q_b = &q[b * seq * h..(b + 1) * seq * h];
-        let v_b = &kv.v[b * kv.stride * h..];
-        if distance.is_none() {
-            // Keys of this batch row transposed per head: kt[head·D + dim][j].
-            transpose(&kv.k[b * kv.stride * h..][..kv_len * h], h, kt);
-            for (j, a) in allowed.iter_mut().enumerate() {
-                *a = if kv.allowed(b, j) { 1.0 } else { 0.0 };
-            }
+        let mask_b = &mut allowed[b * kv_len..(b + 1) * kv_len];
+        for (j, a) in mask_b.iter_mut().enumerate() {
+            let ok = match (cache_mask, attention_mask) {
+                (Some(m), _) => m[b * stride + j] != 0.0,
+                (None, Some(m)) => m[b * seq + j] != 0,
+                (None, None) => true,
+            };
+            *a = if ok { 1.0 } else { 0.0 };
         }
-        let (kt, allowed) = (&*kt, &*allowed);
-        parallel::for_row_chunks2(ctx_b, h, scores, kv_len, 2 * kv_len * h, |i0, ctx_rows, score_rows| {
-            let n = ctx_rows.len() / h;
-            let q_rows = &q_b[i0 * h..(i0 + n) * h];
-            match distance {
-                // The causal rule: the query at absolute position past + i sees keys j ≤ past + i.
-                None => {
-                    let limit = if c.is_decoder { past + i0 + 1 } else { kv_len };
-                    let a = generic::Attention { q: q_rows, kt, v: v_b, h, d, kv_len, scale, allowed, limit, causal: c.is_decoder };
-                    kernels.attend(&a, score_rows, ctx_rows);
-                }
-                Some(dist) => {
-                    for (r, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {
-                        let i = i0 + r;
-                        attend_row_relative(c, dist, &q_rows[r * h..(r + 1) * h], kv, b, past + i, row, out);
-                    }
-                }
-            }
-        });
+        if c.position_embedding_type == PositionEmbeddingType::Absolute {
+            // kt[b][head·D + dim][j]
+            transpose(&k[b * stride * h..][..kv_len * h], h, &mut kt[b * h * kv_len..(b + 1) * h * kv_len]);
+        }
     }
+    KeyValues { k, v, stride, kt, allowed, past, kv_len }
 }
 
 /// `t[i][j] = x[j][i]` for `x` [rows, cols] (`rows = x.len() / cols`), in blocks of 16 rows so
@@ -175,6 +110,44 @@ fn transpose(x: &[f32], cols: usize, t: &mut [f32]) {
     }
 }
 
+/// `ctx = softmax(scores)·v` for the query rows `r0..r0 + n` of the `[batch·seq]` token rows
+/// (`q`, `scores` and `ctx` hold just those rows). Rows are independent: the result of a row
+/// does not depend on which other rows are computed with it.
+#[allow(clippy::too_many_arguments)]
+pub fn attend(c: &Config, distance: Option<&[f32]>, kv: &KeyValues<'_>, seq: usize, r0: usize, q: &[f32], scores: &mut [f32], ctx: &mut [f32], kernels: Kernels) {
+    let h = c.hidden_size as usize;
+    let d = c.head_dim();
+    let kv_len = kv.kv_len;
+    let n = ctx.len() / h;
+    let scale = 1.0 / libm::sqrtf(d as f32);
+    // One batch row at a time: rows r..end share their keys.
+    let mut r = r0;
+    while r < r0 + n {
+        let (b, i0) = (r / seq, r % seq);
+        let end = (r0 + n).min((b + 1) * seq);
+        let local = (r - r0)..(end - r0);
+        let (q_rows, ctx_rows) = (&q[local.start * h..local.end * h], &mut ctx[local.start * h..local.end * h]);
+        let score_rows = &mut scores[local.start * kv_len..local.end * kv_len];
+        let allowed = &kv.allowed[b * kv_len..(b + 1) * kv_len];
+        match distance {
+            None => {
+                // The causal rule: the query at absolute position past + i sees keys j ≤ past + i.
+                let limit = if c.is_decoder { kv.past + i0 + 1 } else { kv_len };
+                let kt = &kv.kt[b * h * kv_len..(b + 1) * h * kv_len];
+                let v = &kv.v[b * kv.stride * h..];
+                let a = generic::Attention { q: q_rows, kt, v, h, d, kv_len, scale, allowed, limit, causal: c.is_decoder };
+                kernels.attend(&a, score_rows, ctx_rows);
+            }
+            Some(dist) => {
+                for (u, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {
+                    attend_row_relative(c, dist, &q_rows[u * h..(u + 1) * h], kv, b, kv.past + i0 + u, row, out);
+                }
+            }
+        }
+        r = end;
+    }
+}
+
 /// One query row (absolute position `l`) over every head with relative position scores
 /// (transformers 4.x): `out` [H], `row` [past+S] scratch.
 #[allow(clippy::too_many_arguments)]
@@ -184,12 +157,12 @@ fn attend_row_relative(c: &Config, dist: &[f32], q: &[f32], kv: &KeyValues<'_>, 
     let p = c.max_position_embeddings as usize;
     let inv_sqrt_d = 1.0 / libm::sqrtf(d as f32);
     let key_query = c.position_embedding_type == PositionEmbeddingType::RelativeKeyQuery;
+    let allowed = &kv.allowed[b * kv.kv_len..(b + 1) * kv.kv_len];
     for head in 0..c.num_attention_heads as usize {
         let off = head * d;
         let qi = &q[off..off + d];
         for (j, s) in row.iter_mut().enumerate() {
-            let allowed = kv.allowed(b, j) && (!c.is_decoder || j <= l);
-            if !allowed {
+            if allowed[j] == 0.0 || (c.is_decoder && j > l) {
                 *s = f32::MIN;
                 continue;
             }
@@ -205,4 +178,14 @@ fn attend_row_relative(c: &Config, dist: &[f32], q: &[f32], kv: &KeyValues<'_>, 
         generic::softmax_in_place(row);
         generic::weighted_sum(row, &kv.v[b * kv.stride * h..], h, off, d, out);
     }
+}
+
+/// `a = LayerNorm(ctx·Woᵀ + bo + x)` for some rows.
+pub fn output(lw: &LayerWeights<'_>, c: &Config, ctx: &[f32], x: &[f32], a: &mut [f32], quant: &mut QuantBuf<'_>) {
+    let h = c.hidden_size as usize;
+    let rows = a.len() / h;
+    let input = linear::prepare(ctx, rows, h, &[&lw.attention_output], quant);
+    linear::linear_rows(&input, &lw.attention_output, a);
+    let ln = &lw.attention_layer_norm;
+    quant.kernels.add_layer_norm(a, x, ln.weight, ln.bias, c.layer_norm_eps as f32);
 }

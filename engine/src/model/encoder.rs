@@ -2,7 +2,7 @@
 
 use super::kv_cache::KvCache;
 use super::weights::Weights;
-use super::{attention, feed_forward, Inputs, Scratch};
+use super::{layer, Inputs, Scratch};
 use crate::Error;
 
 /// Where in a layer an `Observer` sees the hidden states.
@@ -32,18 +32,18 @@ pub fn forward(
     let c = &w.config;
     let tokens = inputs.batch * inputs.seq;
     let th = tokens * c.hidden_size as usize;
-    for layer in 0..c.num_hidden_layers as usize {
-        let lw = w.layer(layer)?;
+    for layer_index in 0..c.num_hidden_layers as usize {
+        let lw = w.layer(layer_index)?;
         if let Some(o) = observer.as_deref_mut() {
-            o.observe(layer, Site::AttentionInput, &bufs.x[..th]);
+            o.observe(layer_index, Site::AttentionInput, &bufs.x[..th]);
         }
-        attention::forward(&lw, c, inputs, layer, cache.as_deref_mut(), bufs);
+        layer::forward(&lw, c, inputs, layer_index, cache.as_deref_mut(), bufs);
         if let Some(o) = observer.as_deref_mut() {
-            o.observe(layer, Site::FeedForwardInput, &bufs.a[..th]);
+            // The layer leaves its attention block's output in `a`, which the FFN read.
+            o.observe(layer_index, Site::FeedForwardInput, &bufs.a[..th]);
         }
-        feed_forward::forward(&lw, c, tokens, bufs.a, bufs.inter, bufs.x, &mut bufs.quant);
         if let Some(o) = observer.as_deref_mut() {
-            o.observe(layer, Site::LayerOutput, &bufs.x[..th]);
+            o.observe(layer_index, Site::LayerOutput, &bufs.x[..th]);
         }
     }
     Ok(())

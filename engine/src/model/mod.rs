@@ -12,6 +12,7 @@ pub mod encoder;
 pub mod feed_forward;
 pub mod heads;
 pub mod kv_cache;
+pub mod layer;
 pub mod scratch;
 pub mod weights;
 

@@ -11,7 +11,7 @@ pub struct Layout {
     pub hidden: usize,
     pub embedding: usize,
     pub intermediate: usize,
-    pub seq: usize,
+    pub batch: usize,
     pub kv_len: usize,
 }
 
@@ -22,7 +22,7 @@ impl Layout {
             hidden: c.hidden_size as usize,
             embedding: c.embedding_size as usize,
             intermediate: c.intermediate_size as usize,
-            seq,
+            batch,
             kv_len: past.saturating_add(seq),
         }
     }
@@ -40,13 +40,13 @@ impl Layout {
             th,                                      // ctx
             th,                                      // a
             t.saturating_mul(self.intermediate),     // inter
-            self.seq.saturating_mul(self.kv_len),    // scores
+            t.saturating_mul(self.kv_len),           // scores
             t.saturating_mul(wide).saturating_mul(2), // head
             // int8 activations: T·max(E, H, I) bytes, as f32 slots
             t.saturating_mul(wide.max(self.intermediate)).div_ceil(4),
             t,                                       // their per-row scales
-            self.hidden.saturating_mul(self.kv_len), // keys transposed, one batch row
-            self.kv_len,                             // key mask, one batch row
+            self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len), // keys transposed
+            self.batch.saturating_mul(self.kv_len),  // key mask
         ]
     }
 
@@ -74,15 +74,15 @@ pub struct Scratch<'s> {
     pub a: &'s mut [f32],
     /// [T, I] FFN intermediate activations.
     pub inter: &'s mut [f32],
-    /// [S, past+S] attention probabilities of one (row, head).
+    /// [T, past+S] attention probabilities, one row per query row (reused across heads).
     pub scores: &'s mut [f32],
     /// [2·T·max(H,E)] head work space.
     pub head: &'s mut [f32],
     /// Quantized activations of the linear being run (int8 weights only).
     pub quant: QuantBuf<'s>,
-    /// [heads, D, past+S] one batch row's keys, transposed per head.
+    /// [batch, H, past+S] keys, transposed per batch row (`head·D + dim` rows).
     pub kt: &'s mut [f32],
-    /// [past+S] one batch row's key mask (1.0 = visible).
+    /// [batch, past+S] key mask (1.0 = visible).
     pub allowed: &'s mut [f32],
 }
 

@@ -41,21 +41,38 @@ pub fn prepare<'x>(x: &'x [f32], rows: usize, cols: usize, consumers: &[&Linear<
     Prepared { x, rows, cols, q, kernels: buf.kernels }
 }
 
-/// `y = x·Wᵀ + b` on prepared input.
+impl<'x> Prepared<'x> {
+    /// Rows `r0..r0 + n` of this input.
+    fn rows(&self, r0: usize, n: usize) -> Prepared<'x> {
+        let c = self.cols;
+        Prepared {
+            x: &self.x[r0 * c..(r0 + n) * c],
+            rows: n,
+            cols: c,
+            q: self.q.map(|(q, s)| (&q[r0 * c..(r0 + n) * c], &s[r0..r0 + n])),
+            kernels: self.kernels,
+        }
+    }
+}
+
+/// `y = x·Wᵀ + b` on prepared input, rows split across threads (each row's result is the same
+/// whatever the split).
 pub fn linear_prepared(input: &Prepared<'_>, lin: &Linear<'_>, y: &mut [f32]) {
+    let (k, n) = (lin.in_features, lin.out_features);
+    // Chunks start at multiples of 8 rows, the AVX-512 kernel's row block.
+    parallel::for_row_chunks(&mut y[..input.rows * n], n, 8, k * n, |r0, y| {
+        linear_rows(&input.rows(r0, y.len() / n.max(1)), lin, y)
+    });
+}
+
+/// `y = x·Wᵀ + b` on prepared input, on the calling thread.
+pub fn linear_rows(input: &Prepared<'_>, lin: &Linear<'_>, y: &mut [f32]) {
     let (m, k, n) = (input.rows, lin.in_features, lin.out_features);
     debug_assert_eq!(k, input.cols);
     let y = &mut y[..m * n];
     match (lin.weight, input.q) {
         (Matrix::I8 { w, scales, row_sums, packed: true }, Some((q, sq))) => {
-            let kernels = input.kernels;
-            // Threads split the rows (tokens) in multiples of 8, the AVX-512 kernel's row block;
-            // each row's result is the same whatever the split.
-            parallel::for_row_chunks(y, n, 8, k * n, |r0, y| {
-                let rows = y.len() / n;
-                let (q, sq) = (&q[r0 * k..(r0 + rows) * k], &sq[r0..r0 + rows]);
-                kernels.gemm_i8_packed(q, sq, rows, k, w, scales, row_sums, lin.bias, n, y);
-            });
+            input.kernels.gemm_i8_packed(q, sq, m, k, w, scales, row_sums, lin.bias, n, y);
             return;
         }
         (Matrix::I8 { w, scales, packed: false, .. }, Some((q, sq))) => {

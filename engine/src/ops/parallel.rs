@@ -72,3 +72,50 @@ where
         }
     }
 }
+
+/// A bundle of row-major buffers that all hold the same rows (the token rows of a layer), split
+/// at a row boundary into two bundles of the same kind.
+pub trait Rows: Sized + Send {
+    fn split_at_row(self, row: usize) -> (Self, Self);
+}
+
+/// Calls `f(first_row, chunk)` once per chunk of `data`'s `rows` rows: one chunk per thread
+/// (chunk starts aligned to `align` rows), in parallel when the work (`work_per_row` per row) is
+/// worth it. One fork and join for the whole `f`, however much it does per row: a layer's
+/// row-local work (attention, projections, LayerNorm, FFN) runs as one region.
+pub fn for_rows<R, F>(rows: usize, align: usize, work_per_row: usize, data: R, f: F)
+where
+    R: Rows,
+    F: Fn(usize, R) + Sync + Send,
+{
+    let t = threads();
+    if t <= 1 || rows < 2 || rows.saturating_mul(work_per_row) < MIN_PARALLEL_WORK {
+        f(0, data);
+        return;
+    }
+    let per = rows.div_ceil(t).div_ceil(align.max(1)) * align.max(1);
+    split(0, rows, per, data, &f);
+}
+
+/// Halves `data` (in whole chunks of `per` rows) until one chunk is left, running halves with
+/// `rayon::join`.
+fn split<R, F>(r0: usize, rows: usize, per: usize, data: R, f: &F)
+where
+    R: Rows,
+    F: Fn(usize, R) + Sync + Send,
+{
+    if rows <= per {
+        f(r0, data);
+        return;
+    }
+    let chunks = rows.div_ceil(per);
+    let mid = chunks.div_ceil(2) * per;
+    let (a, b) = data.split_at_row(mid);
+    #[cfg(feature = "std")]
+    rayon::join(|| split(r0, mid, per, a, f), || split(r0 + mid, rows - mid, per, b, f));
+    #[cfg(not(feature = "std"))]
+    {
+        split(r0, mid, per, a, f);
+        split(r0 + mid, rows - mid, per, b, f);
+    }
+}

@@ -1,0 +1,133 @@
+//! One encoder layer (`ElectraLayer`, post-LayerNorm) over the token rows `x` [T, H], in place:
+//!
+//! ```text
+//! q, k, v = x·W{q,k,v}ᵀ + b                                   rows split across threads
+//! keys    = cache append, kᵀ per batch row, key mask          once
+//! a       = LayerNorm(attention(q, k, v)·Woᵀ + bo + x)        rows split across threads,
+//! x       = LayerNorm(act(a·Wiᵀ + bi)·W2ᵀ + b2 + a)           in the same region
+//! ```
+//!
+//! Everything after the keys is local to a query row, so a layer forks and joins twice whatever
+//! the thread count, and each thread quantizes, multiplies and normalizes its own rows. A row's
+//! result does not depend on the split (tested for 1–4 threads).
+
+use super::kv_cache::KvCache;
+use super::weights::LayerWeights;
+use super::{attention, feed_forward, Inputs, Scratch};
+use crate::config::Config;
+use crate::ops::linear::QuantBuf;
+use crate::ops::parallel::{self, Rows};
+
+/// Chunk starts are multiples of 8 rows, the AVX-512 GEMM's row block.
+const ALIGN: usize = 8;
+
+/// Runs layer `layer`: reads and writes `bufs.x`; leaves the attention block's output in `bufs.a`.
+pub fn forward(lw: &LayerWeights<'_>, c: &Config, inputs: &Inputs<'_>, layer: usize, cache: Option<&mut KvCache<'_>>, bufs: &mut Scratch<'_>) {
+    let (batch, seq) = (inputs.batch, inputs.seq);
+    let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
+    let t = batch * seq;
+    let kernels = bufs.quant.kernels;
+    let qw = bufs.quant.q.len() / t.max(1); // int8 bytes per row
+
+    let rows = QkvRows {
+        x: &bufs.x[..t * h],
+        q: &mut bufs.q[..t * h],
+        k: &mut bufs.k[..t * h],
+        v: &mut bufs.v[..t * h],
+        quant_q: &mut bufs.quant.q[..t * qw],
+        scales: &mut bufs.quant.scales[..t],
+        h,
+        qw,
+    };
+    parallel::for_rows(t, ALIGN, 3 * h * h, rows, |_, r| {
+        let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
+        attention::project_qkv(lw, r.x, r.q, r.k, r.v, &mut quant);
+    });
+
+    let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, bufs.allowed);
+
+    let kv_len = kv.kv_len;
+    let rows = LayerRows {
+        q: &bufs.q[..t * h],
+        scores: &mut bufs.scores[..t * kv_len],
+        ctx: &mut bufs.ctx[..t * h],
+        a: &mut bufs.a[..t * h],
+        x: &mut bufs.x[..t * h],
+        inter: &mut bufs.inter[..t * i],
+        quant_q: &mut bufs.quant.q[..t * qw],
+        scales: &mut bufs.quant.scales[..t],
+        h,
+        i,
+        kv_len,
+        qw,
+    };
+    let work = 2 * kv_len * h + (h + 2 * i) * h;
+    parallel::for_rows(t, ALIGN, work, rows, |r0, r| {
+        let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
+        attention::attend(c, lw.distance_embedding, &kv, seq, r0, r.q, r.scores, r.ctx, kernels);
+        attention::output(lw, c, r.ctx, r.x, r.a, &mut quant);
+        feed_forward::forward(lw, c, r.a, r.inter, r.x, &mut quant);
+    });
+}
+
+/// The rows Q, K and V are computed on.
+struct QkvRows<'a> {
+    x: &'a [f32],
+    q: &'a mut [f32],
+    k: &'a mut [f32],
+    v: &'a mut [f32],
+    quant_q: &'a mut [i8],
+    scales: &'a mut [f32],
+    h: usize,
+    qw: usize,
+}
+
+impl Rows for QkvRows<'_> {
+    fn split_at_row(self, r: usize) -> (Self, Self) {
+        let (h, qw) = (self.h, self.qw);
+        let (x0, x1) = self.x.split_at(r * h);
+        let (q0, q1) = self.q.split_at_mut(r * h);
+        let (k0, k1) = self.k.split_at_mut(r * h);
+        let (v0, v1) = self.v.split_at_mut(r * h);
+        let (b0, b1) = self.quant_q.split_at_mut(r * qw);
+        let (s0, s1) = self.scales.split_at_mut(r);
+        (
+            QkvRows { x: x0, q: q0, k: k0, v: v0, quant_q: b0, scales: s0, h, qw },
+            QkvRows { x: x1, q: q1, k: k1, v: v1, quant_q: b1, scales: s1, h, qw },
+        )
+    }
+}
+
+/// The rows of everything after the keys: queries in, layer output (`x`) out.
+struct LayerRows<'a> {
+    q: &'a [f32],
+    scores: &'a mut [f32],
+    ctx: &'a mut [f32],
+    a: &'a mut [f32],
+    x: &'a mut [f32],
+    inter: &'a mut [f32],
+    quant_q: &'a mut [i8],
+    scales: &'a mut [f32],
+    h: usize,
+    i: usize,
+    kv_len: usize,
+    qw: usize,
+}
+
+impl Rows for LayerRows<'_> {
+    fn split_at_row(self, r: usize) -> (Self, Self) {
+        let (h, i, kv_len, qw) = (self.h, self.i, self.kv_len, self.qw);
+        let (q0, q1) = self.q.split_at(r * h);
+        let (sc0, sc1) = self.scores.split_at_mut(r * kv_len);
+        let (c0, c1) = self.ctx.split_at_mut(r * h);
+        let (a0, a1) = self.a.split_at_mut(r * h);
+        let (x0, x1) = self.x.split_at_mut(r * h);
+        let (i0, i1) = self.inter.split_at_mut(r * i);
+        let (b0, b1) = self.quant_q.split_at_mut(r * qw);
+        let (s0, s1) = self.scales.split_at_mut(r);
+        (
+            LayerRows { q: q0, scores: sc0, ctx: c0, a: a0, x: x0, inter: i0, quant_q: b0, scales: s0, h, i, kv_len, qw },
+            LayerRows { q: q1, scores: sc1, ctx: c1, a: a1, x: x1, inter: i1, quant_q: b1, scales: s1, h, i, kv_len, qw },
+        )
+    }
+}
