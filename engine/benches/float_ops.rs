@@ -1,6 +1,6 @@
 //! The f32 work of an ELECTRA-small layer at seq 128, per kernel set: GELU over the FFN's
 //! [128 × 1024], LayerNorm with residual over [128 × 256], activation quantization of [128 × 256]
-//! and attention (4 heads of 64, 128 keys).
+//! softmax over the 4 heads × 128 rows of 128 scores, and attention (4 heads of 64, 128 keys).
 //!
 //! ```text
 //! cargo bench -p electra-engine --bench float_ops
@@ -73,6 +73,20 @@ fn float_ops(c: &mut Criterion) {
         let (mut qb, mut sb) = (vec![0i8; SEQ * H], vec![0.0f32; SEQ]);
         g.bench_function(BenchmarkId::from_parameter(name), |bch| {
             bch.iter(|| k.quantize_rows_smoothed(black_box(&x), H, Some(&smooth), &mut qb, &mut sb))
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("softmax/512x128");
+        g.throughput(Throughput::Elements((4 * SEQ * SEQ) as u64));
+        let scores = values(4 * SEQ * SEQ, 10);
+        let mut buf = scores.clone();
+        g.bench_function(BenchmarkId::from_parameter(name), |bch| {
+            bch.iter(|| {
+                buf.copy_from_slice(&scores);
+                for row in buf.chunks_exact_mut(SEQ) {
+                    k.softmax_in_place(black_box(row));
+                }
+            })
         });
         g.finish();
 

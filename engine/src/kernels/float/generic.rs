@@ -147,6 +147,13 @@ pub fn gelu_rows<const FMA: bool>(xs: &mut [f32]) {
 /// uniform, as eager attention in transformers gives.
 #[inline(always)]
 pub fn softmax_in_place(row: &mut [f32]) {
+    softmax_rows::<false>(row)
+}
+
+/// `softmax_in_place` with `exp`'s multiply-adds fused when `FMA`. Three passes: the maximum,
+/// `exp` with the sum in the same pass, the normalization.
+#[inline(always)]
+pub fn softmax_rows<const FMA: bool>(row: &mut [f32]) {
     // `a > b ? a : b` rather than `f32::max` (whose NaN rule keeps LLVM from using `maxps`);
     // scores are never NaN.
     let mut m = [f32::MIN; LANES];
@@ -159,11 +166,28 @@ pub fn softmax_in_place(row: &mut [f32]) {
             m[l] = if x[l] > m[l] { x[l] } else { m[l] };
         }
     }
-    let max = m.iter().copied().fold(f32::MIN, |a, b| if b > a { b } else { a });
-    for v in row.iter_mut() {
-        *v = exp(*v - max);
+    // Pairwise tree over the lanes (max is exact: any order gives the same value).
+    let mut w = LANES / 2;
+    while w > 0 {
+        for l in 0..w {
+            m[l] = if m[l + w] > m[l] { m[l + w] } else { m[l] };
+        }
+        w /= 2;
     }
-    let inv = 1.0 / sum(row);
+    let max = m[0];
+    let mut acc = [0.0f32; LANES];
+    let mut c = row.chunks_exact_mut(LANES);
+    for x in c.by_ref() {
+        for l in 0..LANES {
+            x[l] = exp_with::<FMA>(x[l] - max);
+            acc[l] += x[l];
+        }
+    }
+    for (l, x) in c.into_remainder().iter_mut().enumerate() {
+        *x = exp_with::<FMA>(*x - max);
+        acc[l] += *x;
+    }
+    let inv = 1.0 / reduce(acc);
     for v in row.iter_mut() {
         *v *= inv;
     }
@@ -393,7 +417,7 @@ fn attend_block<const R: usize, const FMA: bool>(a: &Attention<'_>, rows: &mut [
         for r in 0..R {
             let row = &mut rows[r * kv_len..(r + 1) * kv_len];
             mask_row(row, a.allowed, if a.causal { a.limit + r } else { a.limit });
-            softmax_in_place(row);
+            softmax_rows::<FMA>(row);
         }
         context::<R, FMA>(rows, kv_len, a.v, h, off, d, out, h);
     }

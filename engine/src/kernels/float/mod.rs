@@ -141,9 +141,17 @@ mod tests {
                 let worst = c.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
                 assert!(worst <= 4e-6, "{} gelu fused vs unfused n={n}: {worst}", isa.name());
                 let (mut a, mut b) = (x.clone(), x.clone());
-                generic::softmax_in_place(&mut a);
+                if fused {
+                    generic::softmax_rows::<true>(&mut a);
+                } else {
+                    generic::softmax_in_place(&mut a);
+                }
                 k.softmax_in_place(&mut b);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} softmax n={n}", isa.name());
+                let mut c = x.clone();
+                generic::softmax_in_place(&mut c);
+                let worst = c.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+                assert!(worst <= 1e-6, "{} softmax fused vs unfused n={n}: {worst}", isa.name());
                 let w: Vec<f32> = (0..n).map(|_| r()).collect();
                 let bias: Vec<f32> = (0..n).map(|_| r()).collect();
                 let rows: Vec<f32> = (0..3 * n).map(|_| r() * 4.0).collect();

@@ -15,7 +15,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::kernels::float::generic::{mask_row, softmax_in_place, Attention, ROWS};
+use crate::kernels::float::generic::{mask_row, softmax_rows, Attention, ROWS};
 
 /// Columns per register block: 4 zmm of 16 floats.
 const COLS: usize = 64;
@@ -133,7 +133,8 @@ unsafe fn block<const R: usize>(a: &Attention<'_>, i: usize, rows: &mut [f32], o
         for r in 0..R {
             let row = &mut rows[r * kv_len..(r + 1) * kv_len];
             mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
-            softmax_in_place(row);
+            // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
+            softmax_rows::<{ cfg!(feature = "std") }>(row);
         }
         // SAFETY: as above.
         unsafe { context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };

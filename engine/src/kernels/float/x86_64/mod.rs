@@ -22,7 +22,7 @@ macro_rules! compile_for {
             /// As `gelu_in_place`.
             #[target_feature(enable = $feature)]
             pub unsafe fn softmax_in_place(row: &mut [f32]) {
-                g::softmax_in_place(row)
+                g::softmax_rows::<{ cfg!(feature = "std") }>(row)
             }
 
             /// # Safety
