@@ -1,14 +1,13 @@
 //! The f32 kernels, written once. Every function is `#[inline(always)]` so that each ISA wrapper
 //! (`x86_64.rs`, `aarch64.rs`) compiles its own copy with its own vector registers.
 //!
-//! Rules that make every copy give bit-identical results: no FMA (Rust never contracts `a*b+c`),
-//! reductions with an explicit, fixed lane structure (`LANES` partial sums combined in a fixed
-//! order), and branch-free element-wise math. The scalar build runs the same code.
-//!
-//! The exception is attention (`attend_rows::<true>`), the one place where the multiply-adds
-//! dominate: copies for CPUs with FMA fuse them, which halves the instructions and rounds once
-//! instead of twice. Those copies differ from the unfused one by a few ulp (tested to a bound);
-//! a given copy is still deterministic, whatever the thread count.
+//! Rules that make results reproducible: reductions with an explicit, fixed lane structure
+//! (`LANES` partial sums combined in a fixed order), branch-free element-wise math, and
+//! multiply-adds written as `madd::<FMA>` (Rust never contracts `a*b+c` by itself). With
+//! `FMA = false` every copy, the scalar build included, gives the same bits. GELU, softmax and
+//! attention also have `FMA = true` bodies, which the copies for CPUs with FMA run: they halve
+//! those instructions and round once instead of twice, and differ from the unfused bodies by a
+//! few ulp (tested to a bound). A given copy is deterministic whatever the thread count.
 
 /// Partial sums per reduction; 16 fills one AVX-512 register, two AVX2 or four NEON registers.
 pub const LANES: usize = 16;

@@ -1,12 +1,22 @@
 //! f32 kernels of the forward pass: attention rows, GELU, softmax, LayerNorm.
 //!
 //! Written once in `generic.rs` as plain Rust and compiled again for each x86 ISA with
-//! `#[target_feature]` (`x86_64.rs`), so LLVM vectorizes the same code with AVX2 or AVX-512
-//! registers; aarch64's baseline already has NEON. Without FMA contraction and with fixed-order
-//! reductions, every copy gives the same bits, so results do not depend on the CPU (tested);
-//! attention rows are the exception, fused on FMA CPUs (within 1e-5 of the unfused copy, tested).
+//! `#[target_feature]` (`x86_64/`), so LLVM vectorizes the same code with AVX2 or AVX-512
+//! registers; aarch64's baseline already has NEON (`aarch64.rs`). Attention has explicit AVX-512
+//! intrinsics (`x86_64/attention_avx512.rs`).
+//!
+//! Two rules keep results reproducible:
+//! - reductions have a fixed lane structure, so the order of every sum is part of the code, not of
+//!   the vector width;
+//! - multiply-adds are fused exactly where the generic body says so (`madd::<FMA>`): GELU,
+//!   softmax's `exp` and attention run fused on CPUs with FMA (x86 with FMA, every aarch64) and
+//!   unfused on the rest. Each copy is tested bit for bit against the generic body with the same
+//!   choice, and the fused body within a few ulp of the unfused one. LayerNorm never fuses, so
+//!   it gives the same bits everywhere.
 
 pub mod generic;
+#[cfg(target_arch = "aarch64")]
+mod aarch64;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
@@ -24,6 +34,8 @@ macro_rules! dispatch {
             // SAFETY: a Kernels with these ISAs exists only after detection saw AVX2; FMA is
             // checked here.
             $crate::kernels::Isa::Avx2 | $crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2::$f($($arg),*) },
+            #[cfg(target_arch = "aarch64")]
+            $crate::kernels::Isa::Neon | $crate::kernels::Isa::Dotprod => aarch64::$f($($arg),*),
             _ => generic::$f($($arg),*),
         }
     };
@@ -61,7 +73,8 @@ impl Kernels {
 
     /// Consecutive query rows of multi-head attention, see `generic::attend_rows`.
     pub fn attend(&self, a: &generic::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
-        // generic::attend is unfused, the x86 copies fuse (see the module notes on FMA).
+        // generic::attend is unfused, the x86 copies with FMA and the aarch64 ones fuse (see the
+        // module notes).
         match self.isa() {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F; FMA
@@ -70,6 +83,8 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
             crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2_attention::attend(a, rows, out) },
+            #[cfg(target_arch = "aarch64")]
+            crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::attend(a, rows, out),
             _ => generic::attend(a, rows, out),
         }
     }
@@ -128,7 +143,7 @@ mod tests {
                 let (mut a, mut b) = (x.clone(), x.clone());
                 // GELU's x86 copies fuse multiply-adds (bit-identical to the generic body with
                 // FMA), within a few ulp of the unfused generic copy.
-                let fused = cfg!(all(feature = "std", target_arch = "x86_64")) && isa != Isa::Scalar;
+                let fused = cfg!(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64"))) && isa != Isa::Scalar;
                 if fused {
                     generic::gelu_rows::<true>(&mut a);
                 } else {
@@ -181,7 +196,7 @@ mod tests {
                 // The FMA copies (AVX-512 intrinsics, AVX2 autovectorized) are the generic body
                 // with FMA, bit for bit.
                 #[cfg(feature = "std")]
-                if k.isa() != Isa::Scalar && cfg!(target_arch = "x86_64") {
+                if k.isa() != Isa::Scalar {
                     let (mut rf, mut of) = (vec![0.0; n * kv], vec![0.0; n * h]);
                     generic::attend_rows::<true>(&a, &mut rf, &mut of);
                     assert!(of.iter().zip(&ob).all(|(p, q)| p.to_bits() == q.to_bits()), "{} attention vs generic FMA d={d}", isa.name());

@@ -1,0 +1,22 @@
+//! The generic f32 kernels for aarch64, where NEON and FMA are baseline: the bodies with fused
+//! multiply-adds (`mul_add` needs std; without it the unfused bodies run).
+
+use crate::kernels::float::generic as g;
+
+const FMA: bool = cfg!(feature = "std");
+
+pub fn gelu_in_place(xs: &mut [f32]) {
+    g::gelu_rows::<FMA>(xs)
+}
+
+pub fn softmax_in_place(row: &mut [f32]) {
+    g::softmax_rows::<FMA>(row)
+}
+
+pub fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f32], eps: f32) {
+    g::add_layer_norm(x, residual, weight, bias, eps)
+}
+
+pub fn attend(a: &g::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
+    g::attend_rows::<FMA>(a, rows, out)
+}
