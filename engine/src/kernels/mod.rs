@@ -4,8 +4,9 @@
 //!   the kernels of targets without SIMD.
 //! * `pack` — the `Panel16x4` int8 weight layout that every int8 GEMM kernel reads (and the
 //!   converter writes).
-//! * `x86_64/{avx2,avxvnni,avx512vnni}/`, `aarch64/{neon,dotprod}/` — one folder per instruction
-//!   set with the same file names (`gemm_i8.rs`, `quantize.rs` where it has its own, `peak.rs`).
+//! * `x86_64/{avx2,avxvnni,avx512vnni,amx}/`, `aarch64/{neon,dotprod}/` — one folder per
+//!   instruction set with the same file names (`gemm_i8.rs`, `quantize.rs` where it has its own,
+//!   `peak.rs`).
 //!
 //! The `#[target_feature]` functions are private to this module tree. The only way to call them is
 //! through a [`Kernels`] value, and the only ways to get one check the CPU first
@@ -54,6 +55,9 @@ pub enum Isa {
     AvxVnni,
     /// x86-64 AVX-512 F/BW/VNNI, `vpdpbusd zmm`.
     Avx512Vnni,
+    /// x86-64 AMX-INT8 tiles (`tdpbssd`) for the int8 GEMM, the AVX-512 VNNI kernels for the rest
+    /// (Sapphire Rapids and later Xeons; Linux grants the tile state on request).
+    Amx,
     /// aarch64 Advanced SIMD, `smull`/`smlal`/`sadalp` (Cortex-A72, Raspberry Pi 4).
     Neon,
     /// aarch64 with the dot-product extension, `sdot` (Cortex-A76, Raspberry Pi 5).
@@ -62,7 +66,7 @@ pub enum Isa {
 
 impl Isa {
     /// Every ISA, in the order tests and benches report them.
-    pub const ALL: [Isa; 6] = [Isa::Scalar, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni, Isa::Neon, Isa::Dotprod];
+    pub const ALL: [Isa; 7] = [Isa::Scalar, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni, Isa::Amx, Isa::Neon, Isa::Dotprod];
 
     /// The name used by `ELECTRA_ISA`, tests and benches.
     pub const fn name(self) -> &'static str {
@@ -71,6 +75,7 @@ impl Isa {
             Isa::Avx2 => "avx2",
             Isa::AvxVnni => "avxvnni",
             Isa::Avx512Vnni => "avx512vnni",
+            Isa::Amx => "amx",
             Isa::Neon => "neon",
             Isa::Dotprod => "dotprod",
         }
@@ -88,6 +93,7 @@ impl Isa {
             Isa::Avx2 => cpu::avx2(),
             Isa::AvxVnni => cpu::avxvnni(),
             Isa::Avx512Vnni => cpu::avx512vnni(),
+            Isa::Amx => cpu::amx(),
             Isa::Neon => cpu::neon(),
             Isa::Dotprod => cpu::dotprod(),
         }
@@ -131,6 +137,15 @@ mod cpu {
     }
     #[cfg(target_arch = "x86_64")]
     pub use imp::{avx2, avx512vnni, avxvnni};
+    /// AMX-INT8 on top of AVX-512 VNNI, with the tile state granted by the OS (std on Linux).
+    #[cfg(target_arch = "x86_64")]
+    pub fn amx() -> bool {
+        avx512vnni() && super::x86_64::amx::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn amx() -> bool {
+        false
+    }
     #[cfg(not(target_arch = "x86_64"))]
     pub fn avx2() -> bool {
         false
@@ -202,7 +217,7 @@ impl fmt::Display for IsaFromEnvError {
         match self {
             IsaFromEnvError::Unknown(v) => write!(
                 f,
-                "ELECTRA_ISA={v:?} names no instruction set (expected one of: scalar, avx2, avxvnni, avx512vnni, neon, dotprod)"
+                "ELECTRA_ISA={v:?} names no instruction set (expected one of: scalar, avx2, avxvnni, avx512vnni, amx, neon, dotprod)"
             ),
             IsaFromEnvError::Unavailable(u) => write!(f, "ELECTRA_ISA: {u}"),
         }
@@ -233,9 +248,10 @@ pub struct Kernels {
 
 impl Kernels {
     /// The best instruction set this CPU has (std: run time; no_std: compile time).
-    /// Preference: avx512vnni > avxvnni > avx2 on x86-64, dotprod > neon on aarch64, else scalar.
+    /// Preference: amx > avx512vnni > avxvnni > avx2 on x86-64, dotprod > neon on aarch64, else
+    /// scalar.
     pub fn detect() -> Kernels {
-        let isa = [Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Dotprod, Isa::Neon]
+        let isa = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Dotprod, Isa::Neon]
             .into_iter()
             .find(|isa| isa.is_available())
             .unwrap_or(Isa::Scalar);
@@ -256,7 +272,7 @@ impl Kernels {
         }
     }
 
-    /// `ELECTRA_ISA=scalar|avx2|avxvnni|avx512vnni|neon|dotprod` forces that ISA; unset or empty
+    /// `ELECTRA_ISA=scalar|avx2|avxvnni|avx512vnni|amx|neon|dotprod` forces that ISA; unset or empty
     /// detects. An unknown name or an ISA the CPU lacks is an error.
     #[cfg(feature = "std")]
     pub fn from_env() -> Result<Kernels, IsaFromEnvError> {
@@ -343,6 +359,16 @@ impl Kernels {
             Isa::Avx512Vnni => unsafe {
                 x86_64::avx512vnni::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, row_sums, bias, n, y)
             },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with this ISA exists only if the CPU has AMX-INT8 (granted by the
+            // OS) and AVX-512 F/BW/VNNI; lengths checked above; the tile kernel gets k % 64 == 0.
+            Isa::Amx => unsafe {
+                if k % 64 == 0 {
+                    x86_64::amx::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y)
+                } else {
+                    x86_64::avx512vnni::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, row_sums, bias, n, y)
+                }
+            },
             #[cfg(target_arch = "aarch64")]
             // SAFETY: a Kernels with this ISA exists only if the CPU has NEON; lengths checked above.
             Isa::Neon => unsafe { aarch64::neon::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y) },
@@ -371,8 +397,8 @@ impl Kernels {
         }
         match self.isa {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: a Kernels holds Avx512Vnni only after detection saw AVX-512F and BW.
-            Isa::Avx512Vnni => unsafe {
+            // SAFETY: a Kernels holds these ISAs only after detection saw AVX-512F and BW.
+            Isa::Avx512Vnni | Isa::Amx => unsafe {
                 x86_64::avx512vnni::quantize::quantize_rows_smoothed(x, cols, channel_scale, q, scales)
             },
             #[cfg(target_arch = "x86_64")]
@@ -402,6 +428,11 @@ impl Kernels {
             Isa::AvxVnni => &[PeakLoop { name: "avxvnni vpdpbusd ymm", run: peak::avxvnni }],
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512Vnni => &[PeakLoop { name: "avx512vnni vpdpbusd zmm", run: peak::avx512vnni }],
+            #[cfg(target_arch = "x86_64")]
+            Isa::Amx => &[
+                PeakLoop { name: "amx tdpbssd", run: peak::amx },
+                PeakLoop { name: "avx512vnni vpdpbusd zmm", run: peak::avx512vnni },
+            ],
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => &[PeakLoop { name: "neon smull+smlal+sadalp", run: peak::neon }],
             #[cfg(target_arch = "aarch64")]
@@ -433,6 +464,11 @@ mod peak {
     pub fn avx512vnni(iters: u64) -> u64 {
         // SAFETY: handed out only for an AVX-512-VNNI-checked Kernels.
         unsafe { super::x86_64::avx512vnni::peak::vpdpbusd_zmm(iters) }
+    }
+    #[cfg(target_arch = "x86_64")]
+    pub fn amx(iters: u64) -> u64 {
+        // SAFETY: handed out only for an AMX-checked Kernels.
+        unsafe { super::x86_64::amx::peak::tdpbssd(iters) }
     }
     #[cfg(target_arch = "aarch64")]
     pub fn neon(iters: u64) -> u64 {

@@ -186,6 +186,35 @@ gemm_test!(gemm_scalar_packed_matches_scalar, Isa::Scalar);
 gemm_test!(gemm_avx2_matches_scalar, Isa::Avx2);
 gemm_test!(gemm_avxvnni_matches_scalar, Isa::AvxVnni);
 gemm_test!(gemm_avx512vnni_matches_scalar, Isa::Avx512Vnni);
+gemm_test!(gemm_amx_matches_scalar, Isa::Amx);
+
+/// The AMX kernel's own edges: k multiples of 64 (the only k it runs), rows around its 16- and
+/// 32-row blocks, odd panel counts.
+#[test]
+fn gemm_amx_row_blocks_match_scalar() {
+    let Ok(kernels) = Kernels::force(Isa::Amx) else {
+        report(format_args!("skipped: amx not available on this CPU"));
+        return;
+    };
+    let mut rng = Rng(0xA11);
+    let mut checks = 0;
+    for &m in &[1usize, 15, 16, 17, 31, 32, 33, 47, 48, 64, 65, 100] {
+        for &k in &[64usize, 128, 256, 1024] {
+            for &n in &[1usize, 16, 17, 32, 33, 48, 256] {
+                for v in [Values::Random, Values::AllNeg, Values::Alternating] {
+                    let c = make_case(m, k, n, v, &mut rng);
+                    let mut want = vec![0.0f32; m * n];
+                    gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
+                    let mut got = vec![f32::NAN; m * n];
+                    kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
+                    assert_eq!(first_mismatch(&want, &got), None, "amx m={m} k={k} n={n} {v:?}");
+                    checks += 1;
+                }
+            }
+        }
+    }
+    report(format_args!("amx: row-block edges bit-exact vs scalar on {checks} cases"));
+}
 gemm_test!(gemm_neon_matches_scalar, Isa::Neon);
 gemm_test!(gemm_dotprod_matches_scalar, Isa::Dotprod);
 
@@ -398,7 +427,7 @@ fn detect_picks_expected_isa() {
         _ => report(format_args!("ELECTRA_EXPECT_ISA unset: detection not asserted")),
     }
     // The choice is the best available one.
-    let order = [Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Dotprod, Isa::Neon, Isa::Scalar];
+    let order = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Dotprod, Isa::Neon, Isa::Scalar];
     assert_eq!(Some(detected.isa()), order.into_iter().find(|i| i.is_available()));
 }
 

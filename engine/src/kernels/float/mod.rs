@@ -29,7 +29,7 @@ macro_rules! dispatch {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F
             // (which every CPU pairs with FMA; `fma()` checks it anyway).
-            $crate::kernels::Isa::Avx512Vnni if fma() => unsafe { x86_64::avx512::$f($($arg),*) },
+            $crate::kernels::Isa::Avx512Vnni | $crate::kernels::Isa::Amx if fma() => unsafe { x86_64::avx512::$f($($arg),*) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with these ISAs exists only after detection saw AVX2; FMA is
             // checked here.
@@ -79,7 +79,7 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F; FMA
             // is checked here.
-            crate::kernels::Isa::Avx512Vnni if fma() => unsafe { x86_64::avx512_attend(a, rows, out) },
+            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx if fma() => unsafe { x86_64::avx512_attend(a, rows, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
             crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2_attention::attend(a, rows, out) },

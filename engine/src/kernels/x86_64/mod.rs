@@ -2,6 +2,7 @@
 //!
 //! Reachable only through `kernels::Kernels`, whose constructors check the CPU first.
 
+pub mod amx;
 pub mod avx2;
 pub mod avx512vnni;
 pub mod avxvnni;
