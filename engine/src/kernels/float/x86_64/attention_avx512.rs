@@ -117,28 +117,26 @@ unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v
     }
 }
 
-/// `R` consecutive query rows over every head (rows 0..R of `a.q`).
+/// `R` consecutive query rows (from row `i` of `a.q`) of one head.
 ///
 /// # Safety
 /// AVX-512F and the bounds `attend` checked for these rows.
 #[inline(always)]
-unsafe fn block<const R: usize>(a: &Attention<'_>, i: usize, rows: &mut [f32], out: &mut [f32]) {
+unsafe fn block<const R: usize>(a: &Attention<'_>, head: usize, i: usize, rows: &mut [f32], out: &mut [f32]) {
     let (h, d, kv_len) = (a.h, a.d, a.kv_len);
     let rows = &mut rows[i * kv_len..(i + R) * kv_len];
-    for head in 0..h / d {
-        let off = head * d;
-        // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
-        // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
-        unsafe { scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
-        for r in 0..R {
-            let row = &mut rows[r * kv_len..(r + 1) * kv_len];
-            mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
-            // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
-            softmax_rows::<{ cfg!(feature = "std") }>(row);
-        }
-        // SAFETY: as above.
-        unsafe { context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };
+    let off = head * d;
+    // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
+    // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
+    unsafe { scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
+    for r in 0..R {
+        let row = &mut rows[r * kv_len..(r + 1) * kv_len];
+        mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
+        // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
+        softmax_rows::<{ cfg!(feature = "std") }>(row);
     }
+    // SAFETY: as above.
+    unsafe { context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };
 }
 
 /// Attention for every query row of `a.q` into `out` (`rows`: `kv_len` scratch per row), the
@@ -156,16 +154,20 @@ pub unsafe fn attend(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
     // The bounds every raw access below relies on (the model sizes these buffers).
     assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= h * kv_len && a.v.len() >= kv_len * h);
     assert!(rows.len() >= n * kv_len && a.allowed.len() >= kv_len);
-    let mut i = 0;
-    while i < n {
-        // SAFETY: rows i..i+R < n, inside the bounds asserted above.
-        unsafe {
-            if i + ROWS <= n {
-                block::<ROWS>(a, i, rows, out);
-                i += ROWS;
-            } else {
-                block::<1>(a, i, rows, out);
-                i += 1;
+    // Head by head, so one head's keys and values (2 · D · kv_len floats) stay in L1/L2 while
+    // every row block reads them.
+    for head in 0..h / d {
+        let mut i = 0;
+        while i < n {
+            // SAFETY: rows i..i+R < n, inside the bounds asserted above.
+            unsafe {
+                if i + ROWS <= n {
+                    block::<ROWS>(a, head, i, rows, out);
+                    i += ROWS;
+                } else {
+                    block::<1>(a, head, i, rows, out);
+                    i += 1;
+                }
             }
         }
     }
