@@ -17,6 +17,7 @@ use crate::config::{Config, PositionEmbeddingType};
 use crate::kernels::float::generic::{self, dot};
 use crate::kernels::Kernels;
 use crate::ops::linear::{self, QuantBuf};
+use crate::ops::parallel;
 
 /// `q, k, v = x·Wᵀ + b` for some rows; `x` and the outputs hold the same rows.
 pub fn project_qkv(lw: &LayerWeights<'_>, x: &[f32], q: &mut [f32], k: &mut [f32], v: &mut [f32], quant: &mut QuantBuf<'_>) {
@@ -87,24 +88,29 @@ pub fn keys<'k>(
             *a = if ok { 1.0 } else { 0.0 };
         }
         if c.position_embedding_type == PositionEmbeddingType::Absolute {
-            // kt[b][head·D + dim][j]
-            transpose(&k[b * stride * h..][..kv_len * h], h, &mut kt[b * h * kv_len..(b + 1) * h * kv_len]);
+            // kt[b][head·D + dim][j], features split across threads.
+            let kb = &k[b * stride * h..][..kv_len * h];
+            parallel::for_row_chunks(&mut kt[b * h * kv_len..(b + 1) * h * kv_len], kv_len, 16, 4 * kv_len, |i0, rows| {
+                transpose(kb, h, i0, rows)
+            });
         }
     }
     KeyValues { k, v, stride, kt, allowed, past, kv_len }
 }
 
-/// `t[i][j] = x[j][i]` for `x` [rows, cols] (`rows = x.len() / cols`), in blocks of 16 rows so
-/// each write is a 64-byte line and the 16 source rows stay in L1.
-fn transpose(x: &[f32], cols: usize, t: &mut [f32]) {
+/// `t[i - i0][j] = x[j][i]` for the columns `i0..i0 + t.len() / rows` of `x` [rows, cols]
+/// (`rows = x.len() / cols`), in blocks of 16 rows so each write is a 64-byte line and the 16
+/// source rows stay in L1.
+fn transpose(x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
     const B: usize = 16;
     let rows = x.len() / cols;
+    let n = if rows == 0 { 0 } else { t.len() / rows };
     for j0 in (0..rows).step_by(B) {
         let w = B.min(rows - j0);
         let src = &x[j0 * cols..(j0 + w) * cols];
-        for i in 0..cols {
+        for i in 0..n {
             for (u, d) in t[i * rows + j0..][..w].iter_mut().enumerate() {
-                *d = src[u * cols + i];
+                *d = src[u * cols + i0 + i];
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The FFN half of an encoder layer: `x = LayerNorm(act(a·Wiᵀ + bi)·Woᵀ + bo + a)`.
 
 use super::weights::LayerWeights;
-use crate::config::{Activation, Config};
+use crate::config::Config;
 use crate::ops::activations;
 use crate::ops::linear::{self, QuantBuf};
 
@@ -12,11 +12,7 @@ pub fn forward(lw: &LayerWeights<'_>, c: &Config, a: &[f32], inter: &mut [f32], 
     let rows = x.len() / h;
     let input = linear::prepare(a, rows, h, &[&lw.intermediate], quant);
     linear::linear_rows(&input, &lw.intermediate, inter);
-    if c.hidden_act == Activation::Gelu {
-        quant.kernels.gelu_in_place(inter);
-    } else {
-        activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight);
-    }
+    activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight, quant.kernels);
     let input = linear::prepare(inter, rows, lw.output.in_features, &[&lw.output], quant);
     linear::linear_rows(&input, &lw.output, x);
     let ln = &lw.output_layer_norm;

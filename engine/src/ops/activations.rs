@@ -66,11 +66,12 @@ pub fn activate(act: Activation, x: f32, prelu: f32) -> f32 {
     }
 }
 
-/// Applies an activation in place.
-pub fn activate_in_place(act: Activation, xs: &mut [f32], prelu: f32) {
+/// Applies an activation in place; exact GELU runs on `kernels`' vectorized copy (the same one
+/// the encoder's FFN uses).
+pub fn activate_in_place(act: Activation, xs: &mut [f32], prelu: f32, kernels: crate::kernels::Kernels) {
     match act {
         Activation::Identity => return,
-        Activation::Gelu => return crate::kernels::float::generic::gelu_in_place(xs),
+        Activation::Gelu => return kernels.gelu_in_place(xs),
         _ => {}
     }
     for x in xs {

@@ -27,7 +27,7 @@ pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut
     let e = w.config.embedding_size as usize;
     let g = &mut bufs.head[..tokens * e];
     linear::linear(bufs.x, tokens, &head.dense, g, &mut bufs.quant);
-    activations::activate_in_place(crate::config::Activation::Gelu, g, 0.0);
+    activations::activate_in_place(crate::config::Activation::Gelu, g, 0.0, bufs.quant.kernels);
     let ln = head.layer_norm;
     bufs.quant.kernels.add_layer_norm(g, &[], ln.weight, ln.bias, w.config.layer_norm_eps as f32);
     linear::linear(g, tokens, &head.lm_head, out, &mut bufs.quant);

@@ -56,7 +56,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, out
         None => projected.copy_from_slice(summary),
     }
     if let Some(act) = c.summary_activation {
-        activations::activate_in_place(act, projected, 0.0);
+        activations::activate_in_place(act, projected, 0.0, bufs.quant.kernels);
     }
     linear::linear(projected, rows, &head.classifier, out, &mut bufs.quant);
     Ok(())

@@ -27,7 +27,7 @@ pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut
     let h = w.config.hidden_size as usize;
     let hidden = &mut bufs.head[..tokens * h];
     linear::linear(bufs.x, tokens, &head.dense, hidden, &mut bufs.quant);
-    activations::activate_in_place(w.config.hidden_act, hidden, head.act_weight);
+    activations::activate_in_place(w.config.hidden_act, hidden, head.act_weight, bufs.quant.kernels);
     linear::linear(hidden, tokens, &head.dense_prediction, out, &mut bufs.quant);
     Ok(())
 }

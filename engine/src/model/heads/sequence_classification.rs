@@ -29,7 +29,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, out
     }
     let hidden = &mut hidden[..b * h];
     linear::linear(first, b, &head.dense, hidden, &mut bufs.quant);
-    activations::activate_in_place(crate::config::Activation::Gelu, hidden, 0.0);
+    activations::activate_in_place(crate::config::Activation::Gelu, hidden, 0.0, bufs.quant.kernels);
     linear::linear(hidden, b, &head.out_proj, out, &mut bufs.quant);
     Ok(())
 }
