@@ -32,18 +32,28 @@ pub fn forward(
     let c = &w.config;
     let tokens = inputs.batch * inputs.seq;
     let th = tokens * c.hidden_size as usize;
-    for layer_index in 0..c.num_hidden_layers as usize {
-        let lw = w.layer(layer_index)?;
+    let layers = c.num_hidden_layers as usize;
+    if layers == 0 {
+        return Ok(());
+    }
+    let mut lw = w.layer(0)?;
+    layer::project(&lw, c, tokens, bufs);
+    for layer_index in 0..layers {
         if let Some(o) = observer.as_deref_mut() {
             o.observe(layer_index, Site::AttentionInput, &bufs.x[..th]);
         }
-        layer::forward(&lw, c, inputs, layer_index, cache.as_deref_mut(), bufs);
+        let next = if layer_index + 1 < layers { Some(w.layer(layer_index + 1)?) } else { None };
+        layer::forward(&lw, next.as_ref(), c, inputs, layer_index, cache.as_deref_mut(), bufs);
+        // The next layer's keys and values were written to the spare buffers.
+        core::mem::swap(&mut bufs.k, &mut bufs.k_next);
+        core::mem::swap(&mut bufs.v, &mut bufs.v_next);
         if let Some(o) = observer.as_deref_mut() {
             // The layer leaves its attention block's output in `a`, which the FFN read.
             o.observe(layer_index, Site::FeedForwardInput, &bufs.a[..th]);
-        }
-        if let Some(o) = observer.as_deref_mut() {
             o.observe(layer_index, Site::LayerOutput, &bufs.x[..th]);
+        }
+        if let Some(n) = next {
+            lw = n;
         }
     }
     Ok(())

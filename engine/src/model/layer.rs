@@ -1,15 +1,18 @@
-//! One encoder layer (`ElectraLayer`, post-LayerNorm) over the token rows `x` [T, H], in place:
+//! The encoder layers (`ElectraLayer`, post-LayerNorm) over the token rows `x` [T, H], in place:
 //!
 //! ```text
 //! q, k, v = x·W{q,k,v}ᵀ + b                                   rows split across threads
-//! keys    = cache append, kᵀ per batch row, key mask          once
+//! keys    = cache append, kᵀ per batch row, key mask          between the regions
 //! a       = LayerNorm(attention(q, k, v)·Woᵀ + bo + x)        rows split across threads,
-//! x       = LayerNorm(act(a·Wiᵀ + bi)·W2ᵀ + b2 + a)           in the same region
+//! x       = LayerNorm(act(a·Wiᵀ + bi)·W2ᵀ + b2 + a)           in one region, which also
+//! q, k, v = the next layer's projections of those rows        computes the next Q, K, V
 //! ```
 //!
-//! Everything after the keys is local to a query row, so a layer forks and joins twice whatever
-//! the thread count, and each thread quantizes, multiplies and normalizes its own rows. A row's
-//! result does not depend on the split (tested for 1–4 threads).
+//! Everything but the keys is local to a token row, so a pass forks and joins once per layer
+//! (plus once for the first projections) whatever the thread count, and each thread quantizes,
+//! multiplies and normalizes its own rows. The next layer's keys and values go to `k_next` and
+//! `v_next` (other threads still read this layer's). A row's result does not depend on the split
+//! (tested for 1–4 threads).
 
 use super::kv_cache::KvCache;
 use super::weights::LayerWeights;
@@ -21,14 +24,16 @@ use crate::ops::parallel::{self, Rows};
 /// Chunk starts are multiples of 8 rows, the AVX-512 GEMM's row block.
 const ALIGN: usize = 8;
 
-/// Runs layer `layer`: reads and writes `bufs.x`; leaves the attention block's output in `bufs.a`.
-pub fn forward(lw: &LayerWeights<'_>, c: &Config, inputs: &Inputs<'_>, layer: usize, cache: Option<&mut KvCache<'_>>, bufs: &mut Scratch<'_>) {
-    let (batch, seq) = (inputs.batch, inputs.seq);
-    let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
-    let t = batch * seq;
-    let kernels = bufs.quant.kernels;
-    let qw = bufs.quant.q.len() / t.max(1); // int8 bytes per row
+/// int8 bytes per row of the activation-quantization buffer.
+fn quant_width(bufs: &Scratch<'_>, t: usize) -> usize {
+    bufs.quant.q.len() / t.max(1)
+}
 
+/// The first layer's `q, k, v` from `bufs.x` (later layers get theirs from `forward`).
+pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, bufs: &mut Scratch<'_>) {
+    let h = c.hidden_size as usize;
+    let kernels = bufs.quant.kernels;
+    let qw = quant_width(bufs, t);
     let rows = QkvRows {
         x: &bufs.x[..t * h],
         q: &mut bufs.q[..t * h],
@@ -43,17 +48,39 @@ pub fn forward(lw: &LayerWeights<'_>, c: &Config, inputs: &Inputs<'_>, layer: us
         let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
         attention::project_qkv(lw, r.x, r.q, r.k, r.v, &mut quant);
     });
+}
+
+/// Runs layer `layer` on `bufs.q`, `bufs.k`, `bufs.v` (its projections) and `bufs.x`: writes the
+/// layer output to `x`, leaves the attention block's output in `a` and, with `next`, the next
+/// layer's projections in `q`, `k_next`, `v_next`.
+#[allow(clippy::too_many_arguments)]
+pub fn forward(
+    lw: &LayerWeights<'_>,
+    next: Option<&LayerWeights<'_>>,
+    c: &Config,
+    inputs: &Inputs<'_>,
+    layer: usize,
+    cache: Option<&mut KvCache<'_>>,
+    bufs: &mut Scratch<'_>,
+) {
+    let (batch, seq) = (inputs.batch, inputs.seq);
+    let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
+    let t = batch * seq;
+    let kernels = bufs.quant.kernels;
+    let qw = quant_width(bufs, t);
 
     let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, bufs.allowed);
 
     let kv_len = kv.kv_len;
     let rows = LayerRows {
-        q: &bufs.q[..t * h],
+        q: &mut bufs.q[..t * h],
         scores: &mut bufs.scores[..t * kv_len],
         ctx: &mut bufs.ctx[..t * h],
         a: &mut bufs.a[..t * h],
         x: &mut bufs.x[..t * h],
         inter: &mut bufs.inter[..t * i],
+        k_next: &mut bufs.k_next[..t * h],
+        v_next: &mut bufs.v_next[..t * h],
         quant_q: &mut bufs.quant.q[..t * qw],
         scales: &mut bufs.quant.scales[..t],
         h,
@@ -61,12 +88,17 @@ pub fn forward(lw: &LayerWeights<'_>, c: &Config, inputs: &Inputs<'_>, layer: us
         kv_len,
         qw,
     };
-    let work = 2 * kv_len * h + (h + 2 * i) * h;
+    let work = 2 * kv_len * h + (h + 2 * i) * h + if next.is_some() { 3 * h * h } else { 0 };
     parallel::for_rows(t, ALIGN, work, rows, |r0, r| {
         let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
         attention::attend(c, lw.distance_embedding, &kv, seq, r0, r.q, r.scores, r.ctx, kernels);
         attention::output(lw, c, r.ctx, r.x, r.a, &mut quant);
         feed_forward::forward(lw, c, r.a, r.inter, r.x, &mut quant);
+        if let Some(next) = next {
+            // This thread's query rows are done with `q`; keys and values go to the spare
+            // buffers, since other threads still read this layer's.
+            attention::project_qkv(next, r.x, r.q, r.k_next, r.v_next, &mut quant);
+        }
     });
 }
 
@@ -98,14 +130,17 @@ impl Rows for QkvRows<'_> {
     }
 }
 
-/// The rows of everything after the keys: queries in, layer output (`x`) out.
+/// The rows of everything after the keys: queries in, layer output (`x`) and the next layer's
+/// projections out.
 struct LayerRows<'a> {
-    q: &'a [f32],
+    q: &'a mut [f32],
     scores: &'a mut [f32],
     ctx: &'a mut [f32],
     a: &'a mut [f32],
     x: &'a mut [f32],
     inter: &'a mut [f32],
+    k_next: &'a mut [f32],
+    v_next: &'a mut [f32],
     quant_q: &'a mut [i8],
     scales: &'a mut [f32],
     h: usize,
@@ -117,17 +152,19 @@ struct LayerRows<'a> {
 impl Rows for LayerRows<'_> {
     fn split_at_row(self, r: usize) -> (Self, Self) {
         let (h, i, kv_len, qw) = (self.h, self.i, self.kv_len, self.qw);
-        let (q0, q1) = self.q.split_at(r * h);
+        let (q0, q1) = self.q.split_at_mut(r * h);
         let (sc0, sc1) = self.scores.split_at_mut(r * kv_len);
         let (c0, c1) = self.ctx.split_at_mut(r * h);
         let (a0, a1) = self.a.split_at_mut(r * h);
         let (x0, x1) = self.x.split_at_mut(r * h);
         let (i0, i1) = self.inter.split_at_mut(r * i);
+        let (k0, k1) = self.k_next.split_at_mut(r * h);
+        let (v0, v1) = self.v_next.split_at_mut(r * h);
         let (b0, b1) = self.quant_q.split_at_mut(r * qw);
         let (s0, s1) = self.scales.split_at_mut(r);
         (
-            LayerRows { q: q0, scores: sc0, ctx: c0, a: a0, x: x0, inter: i0, quant_q: b0, scales: s0, h, i, kv_len, qw },
-            LayerRows { q: q1, scores: sc1, ctx: c1, a: a1, x: x1, inter: i1, quant_q: b1, scales: s1, h, i, kv_len, qw },
+            LayerRows { q: q0, scores: sc0, ctx: c0, a: a0, x: x0, inter: i0, k_next: k0, v_next: v0, quant_q: b0, scales: s0, h, i, kv_len, qw },
+            LayerRows { q: q1, scores: sc1, ctx: c1, a: a1, x: x1, inter: i1, k_next: k1, v_next: v1, quant_q: b1, scales: s1, h, i, kv_len, qw },
         )
     }
 }

@@ -27,7 +27,7 @@ impl Layout {
         }
     }
 
-    fn sizes(&self) -> [usize; 14] {
+    fn sizes(&self) -> [usize; 16] {
         let t = self.tokens;
         let th = t.saturating_mul(self.hidden);
         let wide = self.hidden.max(self.embedding);
@@ -47,6 +47,8 @@ impl Layout {
             t,                                       // their per-row scales
             self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len), // keys transposed
             self.batch.saturating_mul(self.kv_len),  // key mask
+            th,                                      // k_next
+            th,                                      // v_next
         ]
     }
 
@@ -84,6 +86,10 @@ pub struct Scratch<'s> {
     pub kt: &'s mut [f32],
     /// [batch, past+S] key mask (1.0 = visible).
     pub allowed: &'s mut [f32],
+    /// [T, H] the next layer's keys and values, computed while this layer's are still read
+    /// (swapped with `k`, `v` between layers).
+    pub k_next: &'s mut [f32],
+    pub v_next: &'s mut [f32],
 }
 
 impl<'s> Scratch<'s> {
@@ -92,7 +98,7 @@ impl<'s> Scratch<'s> {
         if buf.len() < needed {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
-        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13] = layout.sizes();
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15] = layout.sizes();
         let (x, r) = buf.split_at_mut(s0);
         let (emb, r) = r.split_at_mut(s1);
         let (q, r) = r.split_at_mut(s2);
@@ -106,8 +112,10 @@ impl<'s> Scratch<'s> {
         let (quant_q, r) = r.split_at_mut(s10);
         let (quant_scales, r) = r.split_at_mut(s11);
         let (kt, r) = r.split_at_mut(s12);
-        let (allowed, _) = r.split_at_mut(s13);
+        let (allowed, r) = r.split_at_mut(s13);
+        let (k_next, r) = r.split_at_mut(s14);
+        let (v_next, _) = r.split_at_mut(s15);
         let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales, kernels };
-        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed })
+        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed, k_next, v_next })
     }
 }
