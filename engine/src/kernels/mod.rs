@@ -429,10 +429,7 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512Vnni => &[PeakLoop { name: "avx512vnni vpdpbusd zmm", run: peak::avx512vnni }],
             #[cfg(target_arch = "x86_64")]
-            Isa::Amx => &[
-                PeakLoop { name: "amx tdpbssd", run: peak::amx },
-                PeakLoop { name: "avx512vnni vpdpbusd zmm", run: peak::avx512vnni },
-            ],
+            Isa::Amx => &[PeakLoop { name: "amx tdpbssd", run: peak::amx }],
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => &[PeakLoop { name: "neon smull+smlal+sadalp", run: peak::neon }],
             #[cfg(target_arch = "aarch64")]
