@@ -6,9 +6,13 @@ prints mean/min cosine of mean-pooled sentence embeddings vs fp32 over the 51 se
 tests/fixtures/minilm/embeddings.json. Not run by CI; the engine's own figures come from
 `cargo test --release -p electra-tests --test minilm -- --nocapture`.
 
+The last experiments also quantize attention itself (Q·Kᵀ with per-(token, head) int8 Q and K;
+P·V with per-row int8 probabilities and per-column int8 V), which the engine does not do: it
+measures what moving attention to the int8 kernels would cost (docs/performance.md).
+
 Usage: MINILM=<model dir> python tests/tools/quant_sim.py   (needs torch, transformers 4.x)
 """
-import os
+import os, math, types
 import json, torch, numpy as np, sys
 from transformers import BertModel
 torch.set_num_threads(2)
@@ -78,3 +82,28 @@ report('smooth all a=0.5, emb f32', build(0.5, ALL, rand_calib, emb_q=False))
 report('no smooth, qkv f32', build(0.5, (), rand_calib, skip=('qkv',)))
 report('smooth all a=0.5 sentence calib', build(0.5, ALL, sent_calib))
 report('smooth all a=0.4', build(0.4, ALL, rand_calib))
+
+def fq_rows(x):  # per last-dim row, symmetric int8
+    s=x.abs().amax(-1,keepdim=True).clamp(min=1e-12)/127
+    return (x/s).round().clamp(-127,127)*s
+def fq_cols(v):  # per column over the tokens (dim -2)
+    s=v.abs().amax(-2,keepdim=True).clamp(min=1e-12)/127
+    return (v/s).round().clamp(-127,127)*s
+def int8_attention(mode):
+    """BertSelfAttention.forward (eager, absolute positions, no cache) with Q·Kᵀ ('qk') and/or
+    P·V ('pv') fake-quantized."""
+    def forward(self, hidden_states, attention_mask=None, head_mask=None, encoder_hidden_states=None, past_key_values=None, output_attentions=False, cache_position=None):
+        B,T,_=hidden_states.shape; H=self.num_attention_heads; D=self.attention_head_size
+        q,k,v=[f(hidden_states).view(B,T,H,D).transpose(1,2) for f in (self.query,self.key,self.value)]
+        if 'qk' in mode: q,k=fq_rows(q),fq_rows(k)
+        s=q@k.transpose(-1,-2)/math.sqrt(D)
+        if attention_mask is not None: s=s+attention_mask
+        p=torch.softmax(s,-1)
+        if 'pv' in mode: p,v=fq_rows(p),fq_cols(v)
+        return (p@v).permute(0,2,1,3).reshape(B,T,H*D), p
+    return forward
+for mode in ['qk', 'pv', 'qkpv']:
+    m=build(0.5, ('qkv','inter'), rand_calib)
+    for l in m.encoder.layer:
+        l.attention.self.forward=types.MethodType(int8_attention(mode), l.attention.self)
+    report(f'shipped (qkv+inter a=0.5), int8 attn {mode}', m)
