@@ -1,5 +1,5 @@
 //! The f32 kernels, written once. Every function is `#[inline(always)]` so that each ISA wrapper
-//! (`x86_64.rs`, `aarch64.rs`) compiles its own copy with its own vector registers.
+//! (`x86_64/`, `aarch64.rs`) compiles its own copy with its own vector registers.
 //!
 //! Rules that make results reproducible: reductions with an explicit, fixed lane structure
 //! (`LANES` partial sums combined in a fixed order), branch-free element-wise math, and
@@ -445,7 +445,7 @@ pub fn attend_rows<const FMA: bool>(a: &Attention<'_>, rows: &mut [f32], out: &m
 }
 
 /// `attend_rows` without FMA, the copy every CPU can run (and the one the FMA copies of
-/// `x86_64.rs` are tested against); the name each ISA module provides for the dispatcher.
+/// `x86_64/` are tested against); the name each ISA module provides for the dispatcher.
 #[inline(always)]
 pub fn attend(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
     attend_rows::<false>(a, rows, out)

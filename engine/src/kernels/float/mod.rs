@@ -3,7 +3,7 @@
 //! Written once in `generic.rs` as plain Rust and compiled again for each x86 ISA with
 //! `#[target_feature]` (`x86_64/`), so LLVM vectorizes the same code with AVX2 or AVX-512
 //! registers; aarch64's baseline already has NEON (`aarch64.rs`). Attention has explicit AVX-512
-//! intrinsics (`x86_64/attention_avx512.rs`).
+//! and AVX2 intrinsics (`x86_64/attention_avx512.rs`, `attention_avx2.rs`).
 //!
 //! Two rules keep results reproducible:
 //! - reductions have a fixed lane structure, so the order of every sum is part of the code, not of
@@ -82,7 +82,7 @@ impl Kernels {
             crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx if fma() => unsafe { x86_64::avx512_attend(a, rows, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
-            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2_attention::attend(a, rows, out) },
+            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2_attend(a, rows, out) },
             #[cfg(target_arch = "aarch64")]
             crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::attend(a, rows, out),
             _ => generic::attend(a, rows, out),

@@ -1,8 +1,9 @@
 //! The generic f32 kernels compiled for AVX2 and for AVX-512F. Each wrapper only calls the
 //! `#[inline(always)]` generic body, which LLVM then vectorizes with that ISA's registers.
-//! Attention, where the FMAs dominate, has explicit intrinsics for AVX-512
-//! (`attention_avx512.rs`); the AVX2 copy is the generic body with FMA.
+//! Attention, where the FMAs dominate, has explicit intrinsics (`attention_avx512.rs`,
+//! `attention_avx2.rs`): LLVM spills the generic body's register blocks.
 
+mod attention_avx2;
 mod attention_avx512;
 
 macro_rules! compile_for {
@@ -38,16 +39,5 @@ macro_rules! compile_for {
 compile_for!("avx2,fma", avx2);
 compile_for!("avx512f,fma", avx512);
 
-pub mod avx2_attention {
-    use crate::kernels::float::generic as g;
-
-    /// # Safety
-    /// The CPU must support AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn attend(a: &g::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
-        // Every CPU with these features has FMA; `mul_add` needs std.
-        g::attend_rows::<{ cfg!(feature = "std") }>(a, rows, out)
-    }
-}
-
+pub use attention_avx2::attend as avx2_attend;
 pub use attention_avx512::attend as avx512_attend;
