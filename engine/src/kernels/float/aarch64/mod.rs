@@ -1,5 +1,8 @@
 //! The generic f32 kernels for aarch64, where NEON and FMA are baseline: the bodies with fused
-//! multiply-adds (`mul_add` needs std; without it the unfused bodies run).
+//! multiply-adds (`mul_add` needs std; without it the unfused bodies run), and attention with
+//! NEON intrinsics (`attention_neon.rs`).
+
+mod attention_neon;
 
 use crate::kernels::float::generic as g;
 
@@ -18,5 +21,10 @@ pub fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f
 }
 
 pub fn attend(a: &g::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
-    g::attend_rows::<FMA>(a, rows, out)
+    if FMA {
+        attention_neon::attend(a, rows, out)
+    } else {
+        // Without std the generic bodies are unfused; so is this copy.
+        g::attend_rows::<false>(a, rows, out)
+    }
 }
