@@ -1,5 +1,5 @@
 //! The f32 kernels, written once. Every function is `#[inline(always)]` so that each ISA wrapper
-//! (`x86_64/`, `aarch64.rs`) compiles its own copy with its own vector registers.
+//! (`x86_64/`, `aarch64/`) compiles its own copy with its own vector registers.
 //!
 //! Rules that make results reproducible: reductions with an explicit, fixed lane structure
 //! (`LANES` partial sums combined in a fixed order), branch-free element-wise math, and

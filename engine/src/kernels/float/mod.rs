@@ -2,8 +2,9 @@
 //!
 //! Written once in `generic.rs` as plain Rust and compiled again for each x86 ISA with
 //! `#[target_feature]` (`x86_64/`), so LLVM vectorizes the same code with AVX2 or AVX-512
-//! registers; aarch64's baseline already has NEON (`aarch64.rs`). Attention has explicit AVX-512
-//! and AVX2 intrinsics (`x86_64/attention_avx512.rs`, `attention_avx2.rs`).
+//! registers; aarch64's baseline already has NEON (`aarch64/`). Attention has explicit AVX-512,
+//! AVX2 and NEON intrinsics (`x86_64/attention_avx512.rs`, `attention_avx2.rs`,
+//! `aarch64/attention_neon.rs`).
 //!
 //! Two rules keep results reproducible:
 //! - reductions have a fixed lane structure, so the order of every sum is part of the code, not of
