@@ -15,6 +15,8 @@
 //!   choice, and the fused body within a few ulp of the unfused one. LayerNorm never fuses, so
 //!   it gives the same bits everywhere.
 
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+mod attention;
 pub mod generic;
 #[cfg(target_arch = "aarch64")]
 mod aarch64;

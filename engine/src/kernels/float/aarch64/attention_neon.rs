@@ -15,7 +15,8 @@
 
 use core::arch::aarch64::*;
 
-use crate::kernels::float::generic::{mask_row, softmax_rows, Attention, ROWS};
+use crate::kernels::float::attention::{self, Products};
+use crate::kernels::float::generic::Attention;
 
 /// Columns per register block: 4 q registers of 4 floats.
 const COLS: usize = 16;
@@ -60,115 +61,77 @@ unsafe fn store16(p: *mut f32, w: usize, v: [float32x4_t; 4]) {
     }
 }
 
-/// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
-///
-/// # Safety
-/// `q` readable for `R` rows of `q_stride` from 0 to `d`, `kt` for `d` rows of `kv_len`, `rows`
-/// writable for `R · kv_len`.
-#[inline(always)]
-unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
-    let mut j0 = 0;
-    while j0 < kv_len {
-        let w = COLS.min(kv_len - j0);
-        // SAFETY: loads read keys j0..j0+w of row dd of `kt`, query values inside row r of `q`;
-        // stores write rows[r] at j0..j0+w.
-        unsafe {
-            let mut acc = [[vdupq_n_f32(0.0); 4]; R];
-            for dd in 0..d {
-                let k = load16(kt.add(dd * kv_len + j0), w);
-                for (r, a) in acc.iter_mut().enumerate() {
-                    let qv = *q.add(r * q_stride + dd);
-                    for c in 0..4 {
-                        a[c] = vfmaq_n_f32(a[c], k[c], qv);
+impl Products for Neon {
+    /// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
+    ///
+    /// # Safety
+    /// `q` readable for `R` rows of `q_stride` from 0 to `d`, `kt` for `d` rows of `kv_len`, `rows`
+    /// writable for `R · kv_len`.
+    #[inline(always)]
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
+        let mut j0 = 0;
+        while j0 < kv_len {
+            let w = COLS.min(kv_len - j0);
+            // SAFETY: loads read keys j0..j0+w of row dd of `kt`, query values inside row r of `q`;
+            // stores write rows[r] at j0..j0+w.
+            unsafe {
+                let mut acc = [[vdupq_n_f32(0.0); 4]; R];
+                for dd in 0..d {
+                    let k = load16(kt.add(dd * kv_len + j0), w);
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        let qv = *q.add(r * q_stride + dd);
+                        for c in 0..4 {
+                            a[c] = vfmaq_n_f32(a[c], k[c], qv);
+                        }
                     }
                 }
+                for (r, a) in acc.iter().enumerate() {
+                    store16(rows.add(r * kv_len + j0), w, a.map(|x| vmulq_n_f32(x, scale)));
+                }
             }
-            for (r, a) in acc.iter().enumerate() {
-                store16(rows.add(r * kv_len + j0), w, a.map(|x| vmulq_n_f32(x, scale)));
-            }
+            j0 += w;
         }
-        j0 += w;
+    }
+
+    /// `out[r][c] = Σ_j p[r][j] · v[j][c]` for `R` rows and the `d` columns of one head.
+    ///
+    /// # Safety
+    /// `p` readable for `R · kv_len`, `v` for `kv_len` rows of `v_stride` at columns 0..d, `out`
+    /// writable for `R` rows of `out_stride` at columns 0..d.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v_stride: usize, d: usize, out: *mut f32, out_stride: usize) {
+        let mut c0 = 0;
+        while c0 < d {
+            let w = COLS.min(d - c0);
+            // SAFETY: loads read value row j at columns c0..c0+w and probabilities inside p[r];
+            // stores write out[r] at columns c0..c0+w.
+            unsafe {
+                let mut acc = [[vdupq_n_f32(0.0); 4]; R];
+                for j in 0..kv_len {
+                    let vj = load16(v.add(j * v_stride + c0), w);
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        let pj = *p.add(r * kv_len + j);
+                        for c in 0..4 {
+                            a[c] = vfmaq_n_f32(a[c], vj[c], pj);
+                        }
+                    }
+                }
+                for (r, a) in acc.iter().enumerate() {
+                    store16(out.add(r * out_stride + c0), w, *a);
+                }
+            }
+            c0 += w;
+        }
     }
 }
 
-/// `out[r][c] = Σ_j p[r][j] · v[j][c]` for `R` rows and the `d` columns of one head.
-///
-/// # Safety
-/// `p` readable for `R · kv_len`, `v` for `kv_len` rows of `v_stride` at columns 0..d, `out`
-/// writable for `R` rows of `out_stride` at columns 0..d.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v_stride: usize, d: usize, out: *mut f32, out_stride: usize) {
-    let mut c0 = 0;
-    while c0 < d {
-        let w = COLS.min(d - c0);
-        // SAFETY: loads read value row j at columns c0..c0+w and probabilities inside p[r];
-        // stores write out[r] at columns c0..c0+w.
-        unsafe {
-            let mut acc = [[vdupq_n_f32(0.0); 4]; R];
-            for j in 0..kv_len {
-                let vj = load16(v.add(j * v_stride + c0), w);
-                for (r, a) in acc.iter_mut().enumerate() {
-                    let pj = *p.add(r * kv_len + j);
-                    for c in 0..4 {
-                        a[c] = vfmaq_n_f32(a[c], vj[c], pj);
-                    }
-                }
-            }
-            for (r, a) in acc.iter().enumerate() {
-                store16(out.add(r * out_stride + c0), w, *a);
-            }
-        }
-        c0 += w;
-    }
-}
-
-/// `R` consecutive query rows (from row `i` of `a.q`) of one head.
-///
-/// # Safety
-/// The bounds `attend` checked for these rows.
-#[inline(always)]
-unsafe fn block<const R: usize>(a: &Attention<'_>, head: usize, i: usize, rows: &mut [f32], out: &mut [f32]) {
-    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
-    let rows = &mut rows[i * kv_len..(i + R) * kv_len];
-    let off = head * d;
-    // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
-    // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
-    unsafe { scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
-    for r in 0..R {
-        let row = &mut rows[r * kv_len..(r + 1) * kv_len];
-        mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
-        // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
-        softmax_rows::<{ cfg!(feature = "std") }>(row);
-    }
-    // SAFETY: as above.
-    unsafe { context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };
-}
+/// The NEON products.
+pub struct Neon;
 
 /// Attention for every query row of `a.q` into `out` (`rows`: `kv_len` scratch per row), the
 /// contract of `generic::attend_rows`. NEON is baseline on aarch64, so this is safe to call.
 pub fn attend(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
-    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
-    let n = if h == 0 { 0 } else { out.len() / h };
-    if n == 0 || d == 0 || kv_len == 0 {
-        return;
-    }
-    // The bounds every raw access below relies on (the model sizes these buffers).
-    assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= h * kv_len && a.v.len() >= kv_len * h);
-    assert!(rows.len() >= n * kv_len && a.allowed.len() >= kv_len);
-    for head in 0..h / d {
-        let mut i = 0;
-        while i < n {
-            // SAFETY: rows i..i+R < n, inside the bounds asserted above.
-            unsafe {
-                if i + ROWS <= n {
-                    block::<ROWS>(a, head, i, rows, out);
-                    i += ROWS;
-                } else {
-                    block::<1>(a, head, i, rows, out);
-                    i += 1;
-                }
-            }
-        }
-    }
+    // SAFETY: NEON, the only feature the products use, is part of the aarch64 baseline.
+    unsafe { attention::attend::<Neon>(a, rows, out) }
 }

@@ -14,7 +14,8 @@
 
 use core::arch::x86_64::*;
 
-use crate::kernels::float::generic::{mask_row, softmax_rows, Attention, ROWS};
+use crate::kernels::float::attention::{self, Products};
+use crate::kernels::float::generic::Attention;
 
 /// Columns per register block: 2 ymm of 8 floats.
 const COLS: usize = 16;
@@ -30,97 +31,80 @@ unsafe fn masks(w: usize) -> [__m256i; 2] {
     }
 }
 
-/// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
-///
-/// # Safety
-/// AVX2 and FMA; `q` readable for `R` rows of `q_stride` from 0 to `d`, `kt` for `d` rows of
-/// `kv_len`, `rows` writable for `R · kv_len`.
-#[inline(always)]
-unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
-    let mut j0 = 0;
-    while j0 < kv_len {
-        let w = COLS.min(kv_len - j0);
-        // SAFETY: every load stays inside row `dd` of `kt` at keys j0..j0+w (masked lanes are not
-        // read), every query value inside row `r` of `q`, every store inside `rows[r]` at j0..j0+w.
-        unsafe {
-            let m = masks(w);
-            let mut acc = [[_mm256_setzero_ps(); 2]; R];
-            for dd in 0..d {
-                let krow = kt.add(dd * kv_len + j0);
-                let k = [_mm256_maskload_ps(krow, m[0]), _mm256_maskload_ps(krow.add(8), m[1])];
-                for (r, a) in acc.iter_mut().enumerate() {
-                    let qv = _mm256_set1_ps(*q.add(r * q_stride + dd));
-                    a[0] = _mm256_fmadd_ps(qv, k[0], a[0]);
-                    a[1] = _mm256_fmadd_ps(qv, k[1], a[1]);
+impl Products for Avx2 {
+    /// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
+    ///
+    /// # Safety
+    /// AVX2 and FMA; `q` readable for `R` rows of `q_stride` from 0 to `d`, `kt` for `d` rows of
+    /// `kv_len`, `rows` writable for `R · kv_len`.
+    #[inline(always)]
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
+        let mut j0 = 0;
+        while j0 < kv_len {
+            let w = COLS.min(kv_len - j0);
+            // SAFETY: every load stays inside row `dd` of `kt` at keys j0..j0+w (masked lanes are not
+            // read), every query value inside row `r` of `q`, every store inside `rows[r]` at j0..j0+w.
+            unsafe {
+                let m = masks(w);
+                let mut acc = [[_mm256_setzero_ps(); 2]; R];
+                for dd in 0..d {
+                    let krow = kt.add(dd * kv_len + j0);
+                    let k = [_mm256_maskload_ps(krow, m[0]), _mm256_maskload_ps(krow.add(8), m[1])];
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        let qv = _mm256_set1_ps(*q.add(r * q_stride + dd));
+                        a[0] = _mm256_fmadd_ps(qv, k[0], a[0]);
+                        a[1] = _mm256_fmadd_ps(qv, k[1], a[1]);
+                    }
+                }
+                let s = _mm256_set1_ps(scale);
+                for (r, a) in acc.iter().enumerate() {
+                    let out = rows.add(r * kv_len + j0);
+                    _mm256_maskstore_ps(out, m[0], _mm256_mul_ps(a[0], s));
+                    _mm256_maskstore_ps(out.add(8), m[1], _mm256_mul_ps(a[1], s));
                 }
             }
-            let s = _mm256_set1_ps(scale);
-            for (r, a) in acc.iter().enumerate() {
-                let out = rows.add(r * kv_len + j0);
-                _mm256_maskstore_ps(out, m[0], _mm256_mul_ps(a[0], s));
-                _mm256_maskstore_ps(out.add(8), m[1], _mm256_mul_ps(a[1], s));
-            }
+            j0 += w;
         }
-        j0 += w;
+    }
+
+    /// `out[r][c] = Σ_j p[r][j] · v[j][c]` for `R` rows and the `d` columns of one head.
+    ///
+    /// # Safety
+    /// AVX2 and FMA; `p` readable for `R · kv_len`, `v` for `kv_len` rows of `v_stride` at columns
+    /// 0..d, `out` writable for `R` rows of `out_stride` at columns 0..d.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v_stride: usize, d: usize, out: *mut f32, out_stride: usize) {
+        let mut c0 = 0;
+        while c0 < d {
+            let w = COLS.min(d - c0);
+            // SAFETY: loads stay inside value row `j` at columns c0..c0+w, probabilities inside
+            // `p[r]`, stores inside `out[r]` at columns c0..c0+w.
+            unsafe {
+                let m = masks(w);
+                let mut acc = [[_mm256_setzero_ps(); 2]; R];
+                for j in 0..kv_len {
+                    let vrow = v.add(j * v_stride + c0);
+                    let vj = [_mm256_maskload_ps(vrow, m[0]), _mm256_maskload_ps(vrow.add(8), m[1])];
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        let pj = _mm256_set1_ps(*p.add(r * kv_len + j));
+                        a[0] = _mm256_fmadd_ps(pj, vj[0], a[0]);
+                        a[1] = _mm256_fmadd_ps(pj, vj[1], a[1]);
+                    }
+                }
+                for (r, a) in acc.iter().enumerate() {
+                    let o = out.add(r * out_stride + c0);
+                    _mm256_maskstore_ps(o, m[0], a[0]);
+                    _mm256_maskstore_ps(o.add(8), m[1], a[1]);
+                }
+            }
+            c0 += w;
+        }
     }
 }
 
-/// `out[r][c] = Σ_j p[r][j] · v[j][c]` for `R` rows and the `d` columns of one head.
-///
-/// # Safety
-/// AVX2 and FMA; `p` readable for `R · kv_len`, `v` for `kv_len` rows of `v_stride` at columns
-/// 0..d, `out` writable for `R` rows of `out_stride` at columns 0..d.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v_stride: usize, d: usize, out: *mut f32, out_stride: usize) {
-    let mut c0 = 0;
-    while c0 < d {
-        let w = COLS.min(d - c0);
-        // SAFETY: loads stay inside value row `j` at columns c0..c0+w, probabilities inside
-        // `p[r]`, stores inside `out[r]` at columns c0..c0+w.
-        unsafe {
-            let m = masks(w);
-            let mut acc = [[_mm256_setzero_ps(); 2]; R];
-            for j in 0..kv_len {
-                let vrow = v.add(j * v_stride + c0);
-                let vj = [_mm256_maskload_ps(vrow, m[0]), _mm256_maskload_ps(vrow.add(8), m[1])];
-                for (r, a) in acc.iter_mut().enumerate() {
-                    let pj = _mm256_set1_ps(*p.add(r * kv_len + j));
-                    a[0] = _mm256_fmadd_ps(pj, vj[0], a[0]);
-                    a[1] = _mm256_fmadd_ps(pj, vj[1], a[1]);
-                }
-            }
-            for (r, a) in acc.iter().enumerate() {
-                let o = out.add(r * out_stride + c0);
-                _mm256_maskstore_ps(o, m[0], a[0]);
-                _mm256_maskstore_ps(o.add(8), m[1], a[1]);
-            }
-        }
-        c0 += w;
-    }
-}
-
-/// `R` consecutive query rows (from row `i` of `a.q`) of one head.
-///
-/// # Safety
-/// AVX2, FMA and the bounds `attend` checked for these rows.
-#[inline(always)]
-unsafe fn block<const R: usize>(a: &Attention<'_>, head: usize, i: usize, rows: &mut [f32], out: &mut [f32]) {
-    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
-    let rows = &mut rows[i * kv_len..(i + R) * kv_len];
-    let off = head * d;
-    // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
-    // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
-    unsafe { scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
-    for r in 0..R {
-        let row = &mut rows[r * kv_len..(r + 1) * kv_len];
-        mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
-        // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
-        softmax_rows::<{ cfg!(feature = "std") }>(row);
-    }
-    // SAFETY: as above.
-    unsafe { context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };
-}
+/// The AVX2 products.
+pub struct Avx2;
 
 /// Attention for every query row of `a.q` into `out` (`rows`: `kv_len` scratch per row), the
 /// contract of `generic::attend_rows`.
@@ -129,27 +113,6 @@ unsafe fn block<const R: usize>(a: &Attention<'_>, head: usize, i: usize, rows: 
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn attend(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
-    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
-    let n = if h == 0 { 0 } else { out.len() / h };
-    if n == 0 || d == 0 || kv_len == 0 {
-        return;
-    }
-    // The bounds every raw access below relies on (the model sizes these buffers).
-    assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= h * kv_len && a.v.len() >= kv_len * h);
-    assert!(rows.len() >= n * kv_len && a.allowed.len() >= kv_len);
-    for head in 0..h / d {
-        let mut i = 0;
-        while i < n {
-            // SAFETY: rows i..i+R < n, inside the bounds asserted above.
-            unsafe {
-                if i + ROWS <= n {
-                    block::<ROWS>(a, head, i, rows, out);
-                    i += ROWS;
-                } else {
-                    block::<1>(a, head, i, rows, out);
-                    i += 1;
-                }
-            }
-        }
-    }
+    // SAFETY: the features the products need are enabled here.
+    unsafe { attention::attend::<Avx2>(a, rows, out) }
 }

@@ -1,0 +1,88 @@
+//! The row loop shared by the attention kernels with intrinsics (`x86_64/attention_avx512.rs`,
+//! `x86_64/attention_avx2.rs`, `aarch64/attention_neon.rs`): for each head, blocks of 6, 4 and 1
+//! query rows run the ISA's register-blocked `scores`, then mask and softmax (the generic FMA
+//! body), then the ISA's `context`. A row's result does not depend on its block (each of its sums
+//! runs in the same order), so threads may split rows anywhere.
+
+use super::generic::{mask_row, softmax_rows, Attention};
+
+/// One ISA's register-blocked products for `R` query rows of one head.
+pub(crate) trait Products {
+    /// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for every key `j`, one FMA per term in
+    /// `dd` order (bit-identical to `generic`'s scores with FMA).
+    ///
+    /// # Safety
+    /// The ISA's features are enabled in the caller; `q` readable for `R` rows of `q_stride` at
+    /// columns 0..d, `kt` for `d` rows of `kv_len`, `rows` writable for `R · kv_len`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32);
+
+    /// `out[r][c] = Σ_j p[r][j] · v[j][c]` for the `d` columns of one head, one FMA per term in
+    /// `j` order.
+    ///
+    /// # Safety
+    /// The ISA's features are enabled in the caller; `p` readable for `R · kv_len`, `v` for
+    /// `kv_len` rows of `v_stride` at columns 0..d, `out` writable for `R` rows of `out_stride` at
+    /// columns 0..d.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v_stride: usize, d: usize, out: *mut f32, out_stride: usize);
+}
+
+/// `R` consecutive query rows (from row `i` of `a.q`) of one head.
+///
+/// # Safety
+/// As `attend`, for rows `i..i+R`.
+#[inline(always)]
+unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, head: usize, i: usize, rows: &mut [f32], out: &mut [f32]) {
+    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
+    let rows = &mut rows[i * kv_len..(i + R) * kv_len];
+    let off = head * d;
+    // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
+    // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
+    unsafe { P::scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
+    for r in 0..R {
+        let row = &mut rows[r * kv_len..(r + 1) * kv_len];
+        mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
+        // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
+        softmax_rows::<{ cfg!(feature = "std") }>(row);
+    }
+    // SAFETY: as above.
+    unsafe { P::context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };
+}
+
+/// Attention for every query row of `a.q` into `out` (`rows`: `kv_len` scratch per row), the
+/// contract of `generic::attend_rows`. Heads are the outer loop, so one head's keys and values
+/// (2 · D · kv_len floats) stay cached while every row block reads them.
+///
+/// # Safety
+/// The features `P`'s products need are enabled in the caller (this inlines into its
+/// `#[target_feature]` function).
+#[inline(always)]
+pub(crate) unsafe fn attend<P: Products>(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
+    let (h, d, kv_len) = (a.h, a.d, a.kv_len);
+    let n = if h == 0 { 0 } else { out.len() / h };
+    if n == 0 || d == 0 || kv_len == 0 {
+        return;
+    }
+    // The bounds every raw access relies on (the model sizes these buffers).
+    assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= h * kv_len && a.v.len() >= kv_len * h);
+    assert!(rows.len() >= n * kv_len && a.allowed.len() >= kv_len);
+    for head in 0..h / d {
+        let mut i = 0;
+        while i < n {
+            // SAFETY: rows i..i+R ≤ n, inside the bounds asserted above; features: caller.
+            unsafe {
+                if i + 6 <= n {
+                    block::<P, 6>(a, head, i, rows, out);
+                    i += 6;
+                } else if i + 4 <= n {
+                    block::<P, 4>(a, head, i, rows, out);
+                    i += 4;
+                } else {
+                    block::<P, 1>(a, head, i, rows, out);
+                    i += 1;
+                }
+            }
+        }
+    }
+}
