@@ -1,17 +1,17 @@
 //! Attention rows with NEON: `generic::attend_rows::<true>` with its accumulators pinned in
 //! registers (LLVM spills the generic body's 4 × 64 blocks: ~3 stack loads/stores per `fmla`).
 //!
-//! Both products are 4 query rows × 16 columns = 16 q-register accumulators, each an independent
-//! FMA chain:
-//! - scores: for each head dimension, 4 loads of the transposed keys (16 keys) and 4 query values
-//!   (`fmla` by element) feed 16 FMAs;
-//! - context: for each key, 4 loads of its value row (16 dimensions) and 4 probabilities feed 16
-//!   FMAs.
+//! The row loop is `float/attention.rs`; here are the products for blocks of up to 6 query rows ×
+//! 16 columns = 24 q-register accumulators, each an independent FMA chain:
+//! - scores: for each head dimension, 4 loads of the transposed keys (16 keys) and one query value
+//!   per row (`fmla` by element) feed 4 FMAs per row;
+//! - context: for each key, 4 loads of its value row (16 dimensions) and one probability per row
+//!   feed 4 FMAs per row.
 //!
 //! `vfmaq_n_f32(a, b, x)` is `a + b·x` rounded once, the generic body's `x.mul_add(b, a)`, and
 //! every sum runs in the generic order, so the results are bit-identical to
 //! `generic::attend_rows::<true>` (tested under QEMU). Blocks narrower than 16 (tails) go through
-//! a zero-padded stack copy. Heads are the outer loop, as in the x86 kernels.
+//! a zero-padded stack copy.
 
 use core::arch::aarch64::*;
 

@@ -1,16 +1,17 @@
 //! Attention rows with AVX2 and FMA: `generic::attend_rows::<true>` with its accumulators pinned in
 //! registers (LLVM spills the generic body's 4 × 64 blocks on the 16 ymm registers).
 //!
-//! Both products are 4 query rows × 16 columns = 8 ymm accumulators, each an independent FMA
-//! chain (2 FMA ports × 4 cycles of latency):
-//! - scores: for each head dimension, 2 loads of the transposed keys (16 keys) and 4 broadcasts of
-//!   the query values feed 8 FMAs;
-//! - context: for each key, 2 loads of its value row (16 dimensions) and 4 broadcasts of the
-//!   probabilities feed 8 FMAs.
+//! The row loop is `float/attention.rs`; here are the products for blocks of up to 6 query rows ×
+//! 16 columns = 12 ymm accumulators, each an independent FMA chain (2 FMA ports × 4 cycles of
+//! latency need 8), plus 2 loads and a broadcast: 15 of the 16 registers.
+//! - scores: for each head dimension, 2 loads of the transposed keys (16 keys) and one broadcast
+//!   per row feed 2 FMAs per row;
+//! - context: for each key, 2 loads of its value row (16 dimensions) and one broadcast per row
+//!   feed 2 FMAs per row.
 //!
 //! Every sum runs in the order of the generic copy (one FMA per term, first term first), so the
 //! results are bit-identical to `generic::attend_rows::<true>` (tested). Tails (fewer than 16 keys
-//! or dimensions) use masked loads and stores. Heads are the outer loop, as in the AVX-512 kernel.
+//! or dimensions) use masked loads and stores.
 
 use core::arch::x86_64::*;
 

@@ -1,8 +1,8 @@
 //! Attention rows with AVX-512F: `generic::attend_rows::<true>` with its accumulators pinned in
 //! registers.
 //!
-//! Both products are 6 query rows × 64 columns = 24 zmm accumulators, each an independent FMA
-//! chain (4 rows, then single rows, for the rest):
+//! The row loop is `float/attention.rs`; here are the products for blocks of up to 6 query rows ×
+//! 64 columns = 24 zmm accumulators, each an independent FMA chain:
 //! - scores: for each head dimension, 4 loads of the transposed keys (64 keys) and 6 broadcasts of
 //!   the query values feed 24 FMAs;
 //! - context: for each key, 4 loads of its value row (64 dimensions) and 6 broadcasts of the
@@ -11,8 +11,7 @@
 //!
 //! Every sum runs in the order of the generic copy (one FMA per term, first term first), so the
 //! results are bit-identical to `generic::attend_rows::<true>` (tested). Tails (fewer than 64 keys
-//! or dimensions) use masked loads and stores; rows left over from the groups of 4 run one at a
-//! time through the same code.
+//! or dimensions) use masked loads and stores.
 
 use core::arch::x86_64::*;
 
