@@ -44,35 +44,6 @@ where
     }
 }
 
-/// As `for_row_chunks` over two buffers with the same number of rows (`wa` and `wb` values per
-/// row), split at the same rows: `f(first_row, a_chunk, b_chunk)`.
-pub fn for_row_chunks2<F>(a: &mut [f32], wa: usize, b: &mut [f32], wb: usize, work_per_row: usize, f: F)
-where
-    F: Fn(usize, &mut [f32], &mut [f32]) + Sync + Send,
-{
-    let rows = if wa == 0 { 0 } else { a.len() / wa };
-    let t = threads();
-    if t <= 1 || rows < 2 || wb == 0 || rows.saturating_mul(work_per_row) < MIN_PARALLEL_WORK {
-        f(0, a, b);
-        return;
-    }
-    let per = rows.div_ceil(t);
-    #[cfg(feature = "std")]
-    {
-        use rayon::prelude::*;
-        a.par_chunks_mut(per * wa)
-            .zip(b.par_chunks_mut(per * wb))
-            .enumerate()
-            .for_each(|(i, (ca, cb))| f(i * per, ca, cb));
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        for (i, (ca, cb)) in a.chunks_mut(per * wa).zip(b.chunks_mut(per * wb)).enumerate() {
-            f(i * per, ca, cb);
-        }
-    }
-}
-
 /// A bundle of row-major buffers that all hold the same rows (the token rows of a layer), split
 /// at a row boundary into two bundles of the same kind.
 pub trait Rows: Sized + Send {

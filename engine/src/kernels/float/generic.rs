@@ -29,23 +29,6 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     reduce(acc)
 }
 
-/// Σ a[i] with `LANES` partial sums.
-#[inline(always)]
-pub fn sum(a: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let c = a.chunks_exact(LANES);
-    let r = c.remainder();
-    for x in c {
-        for l in 0..LANES {
-            acc[l] += x[l];
-        }
-    }
-    for (l, x) in r.iter().enumerate() {
-        acc[l] += x;
-    }
-    reduce(acc)
-}
-
 /// Pairwise tree over the partial sums: 16 → 8 → 4 → 2 → 1.
 #[inline(always)]
 fn reduce(mut acc: [f32; LANES]) -> f32 {
