@@ -72,16 +72,23 @@ rng=np.random.default_rng(0)
 rand_calib=[torch.tensor(rng.integers(1000,30000,(1,128))) for _ in range(4)]
 sent_calib=[torch.tensor([it['input_ids']]) for it in items[::5]]
 ALL=('qkv','ao','inter','out')
-report('baseline', build(0.5, (), rand_calib))
-for a in [0.5, 0.7, 0.85]:
+ONLY_ATTN=os.environ.get('ONLY_ATTN')=='1'  # skip to the attention experiments
+if not ONLY_ATTN: report('baseline', build(0.5, (), rand_calib))
+for a in ([] if ONLY_ATTN else [0.5, 0.7, 0.85]):
     report(f'smooth a={a} random-token calib', build(a, ALL, rand_calib))
-for a in [0.3,0.4,0.5]:
-    report(f'smooth qkv only a={a}', build(a, ('qkv',), rand_calib))
-report('smooth qkv+inter a=0.5', build(0.5, ('qkv','inter'), rand_calib))
-report('smooth all a=0.5, emb f32', build(0.5, ALL, rand_calib, emb_q=False))
-report('no smooth, qkv f32', build(0.5, (), rand_calib, skip=('qkv',)))
-report('smooth all a=0.5 sentence calib', build(0.5, ALL, sent_calib))
-report('smooth all a=0.4', build(0.4, ALL, rand_calib))
+if not ONLY_ATTN:
+    for a in [0.3,0.4,0.5]:
+        report(f'smooth qkv only a={a}', build(a, ('qkv',), rand_calib))
+if not ONLY_ATTN:
+    report('smooth qkv+inter a=0.5', build(0.5, ('qkv','inter'), rand_calib))
+if not ONLY_ATTN:
+    report('smooth all a=0.5, emb f32', build(0.5, ALL, rand_calib, emb_q=False))
+if not ONLY_ATTN:
+    report('no smooth, qkv f32', build(0.5, (), rand_calib, skip=('qkv',)))
+if not ONLY_ATTN:
+    report('smooth all a=0.5 sentence calib', build(0.5, ALL, sent_calib))
+if not ONLY_ATTN:
+    report('smooth all a=0.4', build(0.4, ALL, rand_calib))
 
 def fq_rows(x):  # per last-dim row, symmetric int8
     s=x.abs().amax(-1,keepdim=True).clamp(min=1e-12)/127
@@ -89,20 +96,29 @@ def fq_rows(x):  # per last-dim row, symmetric int8
 def fq_cols(v):  # per column over the tokens (dim -2)
     s=v.abs().amax(-2,keepdim=True).clamp(min=1e-12)/127
     return (v/s).round().clamp(-127,127)*s
+def bf16(x):  # round to nearest even bfloat16 and back (the AMX attention's operands)
+    return x.to(torch.bfloat16).float()
 def int8_attention(mode):
     """BertSelfAttention.forward (eager, absolute positions, no cache) with Q·Kᵀ ('qk') and/or
     P·V ('pv') fake-quantized."""
     def forward(self, hidden_states, attention_mask=None, head_mask=None, encoder_hidden_states=None, past_key_values=None, output_attentions=False, cache_position=None):
         B,T,_=hidden_states.shape; H=self.num_attention_heads; D=self.attention_head_size
         q,k,v=[f(hidden_states).view(B,T,H,D).transpose(1,2) for f in (self.query,self.key,self.value)]
-        if 'qk' in mode: q,k=fq_rows(q),fq_rows(k)
-        s=q@k.transpose(-1,-2)/math.sqrt(D)
+        if mode in ('bf16', 'bf16qk'): q,k=bf16(q),bf16(k)
+        if mode in ('qk', 'qkpv'): q,k=fq_rows(q),fq_rows(k)
+        if mode in ('bf16x3', 'bf16x3qk'):  # split each operand into bf16 high + low parts
+            qh,kh=bf16(q),bf16(k); ql,kl=bf16(q-qh),bf16(k-kh)
+            s=(qh@kh.transpose(-1,-2)+qh@kl.transpose(-1,-2)+ql@kh.transpose(-1,-2))/math.sqrt(D)
+        else:
+            s=q@k.transpose(-1,-2)/math.sqrt(D)
         if attention_mask is not None: s=s+attention_mask
         p=torch.softmax(s,-1)
-        if 'pv' in mode: p,v=fq_rows(p),fq_cols(v)
+        if mode in ('bf16', 'bf16pv', 'bf16x3'): p,v=bf16(p),bf16(v)
+        if mode in ('pv', 'qkpv'): p,v=fq_rows(p),fq_cols(v)
         return (p@v).permute(0,2,1,3).reshape(B,T,H*D), p
     return forward
-for mode in ['qk', 'pv', 'qkpv']:
+report('shipped (qkv+inter a=0.5)', build(0.5, ('qkv','inter'), rand_calib))
+for mode in ([] if ONLY_ATTN else ['qk', 'pv', 'qkpv']) + ['bf16', 'bf16qk', 'bf16pv', 'bf16x3', 'bf16x3qk']:
     m=build(0.5, ('qkv','inter'), rand_calib)
     for l in m.encoder.layer:
         l.attention.self.forward=types.MethodType(int8_attention(mode), l.attention.self)
