@@ -4,7 +4,7 @@
 //! body), then the ISA's `context`. A row's result does not depend on its block (each of its sums
 //! runs in the same order), so threads may split rows anywhere.
 
-use super::generic::{mask_row, softmax_rows, Attention};
+use super::generic::{mask_row, scale_row, softmax_exp, softmax_max, Attention};
 
 /// One ISA's register-blocked products for `R` query rows of one head.
 pub(crate) trait Products {
@@ -40,11 +40,20 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, head: usize, i: 
     // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
     // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
     unsafe { P::scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
-    for r in 0..R {
-        let row = &mut rows[r * kv_len..(r + 1) * kv_len];
+    // Mask and softmax (the generic copy with FMA, as `generic::attend_rows::<true>`; `mul_add`
+    // needs std), phase by phase over the block: the rows' reductions are independent latency
+    // chains, which the core overlaps when they are next to each other.
+    let mut max = [0.0f32; R];
+    for (r, (row, m)) in rows.chunks_exact_mut(kv_len).zip(max.iter_mut()).enumerate() {
         mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
-        // The generic copy with FMA (`mul_add` needs std), as `generic::attend_rows::<true>`.
-        softmax_rows::<{ cfg!(feature = "std") }>(row);
+        *m = softmax_max(row);
+    }
+    let mut sum = [0.0f32; R];
+    for ((row, s), &m) in rows.chunks_exact_mut(kv_len).zip(sum.iter_mut()).zip(&max) {
+        *s = softmax_exp::<{ cfg!(feature = "std") }>(row, m);
+    }
+    for (row, &s) in rows.chunks_exact_mut(kv_len).zip(&sum) {
+        scale_row(row, 1.0 / s);
     }
     // SAFETY: as above.
     unsafe { P::context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };

@@ -133,9 +133,18 @@ pub fn softmax_in_place(row: &mut [f32]) {
 }
 
 /// `softmax_in_place` with `exp`'s multiply-adds fused when `FMA`. Three passes: the maximum,
-/// `exp` with the sum in the same pass, the normalization.
+/// `exp` with the sum in the same pass, the normalization (`softmax_max`, `softmax_exp`,
+/// `scale_row`, which the attention row loop runs phase by phase over a block of rows).
 #[inline(always)]
 pub fn softmax_rows<const FMA: bool>(row: &mut [f32]) {
+    let max = softmax_max(row);
+    let inv = 1.0 / softmax_exp::<FMA>(row, max);
+    scale_row(row, inv);
+}
+
+/// The maximum of a score row.
+#[inline(always)]
+pub fn softmax_max(row: &[f32]) -> f32 {
     // `a > b ? a : b` rather than `f32::max` (whose NaN rule keeps LLVM from using `maxps`);
     // scores are never NaN.
     let mut m = [f32::MIN; LANES];
@@ -156,7 +165,12 @@ pub fn softmax_rows<const FMA: bool>(row: &mut [f32]) {
         }
         w /= 2;
     }
-    let max = m[0];
+    m[0]
+}
+
+/// `row[j] = exp(row[j] − max)` in place; returns their sum (lane sums, pairwise tree).
+#[inline(always)]
+pub fn softmax_exp<const FMA: bool>(row: &mut [f32], max: f32) -> f32 {
     let mut acc = [0.0f32; LANES];
     let mut c = row.chunks_exact_mut(LANES);
     for x in c.by_ref() {
@@ -169,7 +183,12 @@ pub fn softmax_rows<const FMA: bool>(row: &mut [f32]) {
         *x = exp_with::<FMA>(*x - max);
         acc[l] += *x;
     }
-    let inv = 1.0 / reduce(acc);
+    reduce(acc)
+}
+
+/// `row[j] *= inv`.
+#[inline(always)]
+pub fn scale_row(row: &mut [f32], inv: f32) {
     for v in row.iter_mut() {
         *v *= inv;
     }
