@@ -172,8 +172,9 @@ mod tests {
                 assert!(worst <= 1e-6, "{} softmax fused vs unfused n={n}: {worst}", isa.name());
                 let w: Vec<f32> = (0..n).map(|_| r()).collect();
                 let bias: Vec<f32> = (0..n).map(|_| r()).collect();
-                let rows: Vec<f32> = (0..3 * n).map(|_| r() * 4.0).collect();
-                let res: Vec<f32> = (0..3 * n).map(|_| r()).collect();
+                // 9 rows: AVX-512 LayerNorm's groups of 4 and a tail.
+                let rows: Vec<f32> = (0..9 * n).map(|_| r() * 4.0).collect();
+                let res: Vec<f32> = (0..9 * n).map(|_| r()).collect();
                 let (mut a, mut b) = (rows.clone(), rows.clone());
                 generic::add_layer_norm(&mut a, &res, &w, &bias, 1e-12);
                 k.add_layer_norm(&mut b, &res, &w, &bias, 1e-12);
