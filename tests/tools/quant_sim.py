@@ -6,11 +6,13 @@ prints mean/min cosine of mean-pooled sentence embeddings vs fp32 over the 51 se
 tests/fixtures/minilm/embeddings.json. Not run by CI; the engine's own figures come from
 `cargo test --release -p electra-tests --test minilm -- --nocapture`.
 
-The last experiments also quantize attention itself (Q·Kᵀ with per-(token, head) int8 Q and K;
-P·V with per-row int8 probabilities and per-column int8 V), which the engine does not do: it
-measures what moving attention to the int8 kernels would cost (docs/performance.md).
+The last experiments also lower attention itself, which the engine does not do: int8 Q·Kᵀ
+(per-(token, head) Q and K), int8 P·V (per-row P, per-column V, or per-(token, head) V with its
+scales folded into P), and bfloat16 operands for either product. They measure what moving
+attention to the int8 or bf16 kernels would cost (docs/quantization.md, docs/performance.md).
 
 Usage: MINILM=<model dir> python tests/tools/quant_sim.py   (needs torch, transformers 4.x)
+       ONLY_ATTN=1 ... runs only the shipped scheme and the attention experiments.
 """
 import os, math, types
 import json, torch, numpy as np, sys
@@ -105,7 +107,7 @@ def int8_attention(mode):
         B,T,_=hidden_states.shape; H=self.num_attention_heads; D=self.attention_head_size
         q,k,v=[f(hidden_states).view(B,T,H,D).transpose(1,2) for f in (self.query,self.key,self.value)]
         if mode in ('bf16', 'bf16qk'): q,k=bf16(q),bf16(k)
-        if mode in ('qk', 'qkpv'): q,k=fq_rows(q),fq_rows(k)
+        if mode in ('qk', 'qkpv', 'qkpvtok'): q,k=fq_rows(q),fq_rows(k)
         if mode in ('bf16x3', 'bf16x3qk'):  # split each operand into bf16 high + low parts
             qh,kh=bf16(q),bf16(k); ql,kl=bf16(q-qh),bf16(k-kh)
             s=(qh@kh.transpose(-1,-2)+qh@kl.transpose(-1,-2)+ql@kh.transpose(-1,-2))/math.sqrt(D)
@@ -115,10 +117,14 @@ def int8_attention(mode):
         p=torch.softmax(s,-1)
         if mode in ('bf16', 'bf16pv', 'bf16x3'): p,v=bf16(p),bf16(v)
         if mode in ('pv', 'qkpv'): p,v=fq_rows(p),fq_cols(v)
+        if mode in ('pvtok', 'qkpvtok'):  # V per (token, head), its scales folded into P
+            sv=v.abs().amax(-1,keepdim=True).clamp(min=1e-12)/127
+            v8=(v/sv).round().clamp(-127,127)
+            p=fq_rows(p*sv.transpose(-1,-2)); v=v8
         return (p@v).permute(0,2,1,3).reshape(B,T,H*D), p
     return forward
 report('shipped (qkv+inter a=0.5)', build(0.5, ('qkv','inter'), rand_calib))
-for mode in ([] if ONLY_ATTN else ['qk', 'pv', 'qkpv']) + ['bf16', 'bf16qk', 'bf16pv', 'bf16x3', 'bf16x3qk']:
+for mode in ([] if ONLY_ATTN else ['qk', 'pv', 'qkpv']) + ['bf16', 'bf16qk', 'bf16pv', 'bf16x3', 'bf16x3qk', 'pvtok', 'qkpvtok'] + (['qk', 'pv', 'qkpv'] if ONLY_ATTN else []):
     m=build(0.5, ('qkv','inter'), rand_calib)
     for l in m.encoder.layer:
         l.attention.self.forward=types.MethodType(int8_attention(mode), l.attention.self)
