@@ -111,5 +111,46 @@ fn config() -> Criterion {
     Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(30)
 }
 
-criterion_group! { name = benches; config = config(); targets = peak, gemm, quantize }
+/// The model's case: weights not in cache. Each iteration multiplies by the next of enough
+/// copies of the matrix to overflow L2 (2 MiB here), so every call streams its weights from L3,
+/// as a forward pass does layer after layer.
+fn gemm_cold(c: &mut Criterion) {
+    let mut seed = 3u64;
+    for &(name, n, k) in &SHAPES[..3] {
+        let w: Vec<i8> = (0..n * k).map(|_| lcg(&mut seed)).collect();
+        let len = pack::packed_len(n, k);
+        let copies = (8usize << 20).div_ceil(len);
+        let mut buf = Vec::new();
+        let all = aligned(&mut buf, len * copies);
+        for chunk in all.chunks_exact_mut(len) {
+            pack::pack_panel16x4(&w, n, k, chunk);
+        }
+        let all = &*all;
+        let mut sums = vec![0i32; n];
+        pack::row_sums(&w, n, k, &mut sums);
+        let (sw, bias) = (vec![0.01f32; n], vec![0.5f32; n]);
+        for &m in TOKENS {
+            let mut a_buf = Vec::new();
+            let a = aligned(&mut a_buf, m * k);
+            a.iter_mut().for_each(|v| *v = lcg(&mut seed));
+            let a = &*a;
+            let sa = vec![0.02f32; m];
+            let mut y = vec![0.0f32; m * n];
+            let mut g = c.benchmark_group(format!("gemm_cold/{name}/m{m}"));
+            g.throughput(Throughput::Elements((m * n * k) as u64));
+            for kernels in kernel_sets().into_iter().filter(|k| k.isa() != Isa::Scalar) {
+                let mut i = 0;
+                g.bench_function(BenchmarkId::from_parameter(kernels.name()), |b| {
+                    b.iter(|| {
+                        i = (i + 1) % copies;
+                        kernels.gemm_i8_packed(black_box(a), &sa, m, k, black_box(&all[i * len..(i + 1) * len]), &sw, &sums, &bias, n, &mut y);
+                    })
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+criterion_group! { name = benches; config = config(); targets = peak, gemm, gemm_cold, quantize }
 criterion_main!(benches);
