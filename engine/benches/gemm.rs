@@ -14,6 +14,9 @@ use electra_engine::kernels::{pack, Isa, Kernels};
 use std::hint::black_box;
 use std::time::Duration;
 
+mod common;
+use common::AlignedI8;
+
 /// (name, n, k): ELECTRA-small (H 256, I 1024) and ELECTRA-base (H 768, I 3072) linears.
 const SHAPES: &[(&str, usize, usize)] = &[
     ("small_qkv_out", 256, 256),
@@ -33,32 +36,18 @@ fn kernel_sets() -> Vec<Kernels> {
     Isa::ALL.into_iter().filter_map(|isa| Kernels::force(isa).ok()).collect()
 }
 
-/// A zeroed `len`-byte slice of `buf` starting on a 64-byte boundary, as the model's packed
-/// weights (64-byte aligned in the file) and int8 activations (aligned by `Scratch::carve`) are:
-/// AMX tile loads of rows that straddle cache lines run at less than half speed.
-fn aligned(buf: &mut Vec<i8>, len: usize) -> &mut [i8] {
-    *buf = vec![0; len + 64];
-    let off = buf.as_ptr().align_offset(64);
-    &mut buf[off..off + len]
-}
-
 fn gemm(c: &mut Criterion) {
     let mut seed = 1u64;
     for &(name, n, k) in SHAPES {
         let w: Vec<i8> = (0..n * k).map(|_| lcg(&mut seed)).collect();
-        let mut packed_buf = Vec::new();
-        let packed = aligned(&mut packed_buf, pack::packed_len(n, k));
-        pack::pack_panel16x4(&w, n, k, packed);
-        let packed = &*packed;
+        let mut packed = AlignedI8::zeroed(pack::packed_len(n, k));
+        pack::pack_panel16x4(&w, n, k, &mut packed);
         let mut sums = vec![0i32; n];
         pack::row_sums(&w, n, k, &mut sums);
         let sw = vec![0.01f32; n];
         let bias = vec![0.5f32; n];
         for &m in TOKENS {
-            let mut a_buf = Vec::new();
-            let a = aligned(&mut a_buf, m * k);
-            a.iter_mut().for_each(|v| *v = lcg(&mut seed));
-            let a = &*a;
+            let a = AlignedI8::from_fn(m * k, || lcg(&mut seed));
             let sa = vec![0.02f32; m];
             let mut y = vec![0.0f32; m * n];
             let mut g = c.benchmark_group(format!("gemm/{name}/m{m}"));
@@ -69,7 +58,7 @@ fn gemm(c: &mut Criterion) {
                 }
                 g.bench_function(BenchmarkId::from_parameter(kernels.name()), |b| {
                     b.iter(|| {
-                        kernels.gemm_i8_packed(black_box(a), &sa, m, k, black_box(packed), &sw, &sums, &bias, n, &mut y);
+                        kernels.gemm_i8_packed(black_box(&a), &sa, m, k, black_box(&packed), &sw, &sums, &bias, n, &mut y);
                     })
                 });
             }
@@ -120,20 +109,15 @@ fn gemm_cold(c: &mut Criterion) {
         let w: Vec<i8> = (0..n * k).map(|_| lcg(&mut seed)).collect();
         let len = pack::packed_len(n, k);
         let copies = (8usize << 20).div_ceil(len);
-        let mut buf = Vec::new();
-        let all = aligned(&mut buf, len * copies);
+        let mut all = AlignedI8::zeroed(len * copies);
         for chunk in all.chunks_exact_mut(len) {
             pack::pack_panel16x4(&w, n, k, chunk);
         }
-        let all = &*all;
         let mut sums = vec![0i32; n];
         pack::row_sums(&w, n, k, &mut sums);
         let (sw, bias) = (vec![0.01f32; n], vec![0.5f32; n]);
         for &m in TOKENS {
-            let mut a_buf = Vec::new();
-            let a = aligned(&mut a_buf, m * k);
-            a.iter_mut().for_each(|v| *v = lcg(&mut seed));
-            let a = &*a;
+            let a = AlignedI8::from_fn(m * k, || lcg(&mut seed));
             let sa = vec![0.02f32; m];
             let mut y = vec![0.0f32; m * n];
             let mut g = c.benchmark_group(format!("gemm_cold/{name}/m{m}"));
@@ -143,7 +127,7 @@ fn gemm_cold(c: &mut Criterion) {
                 g.bench_function(BenchmarkId::from_parameter(kernels.name()), |b| {
                     b.iter(|| {
                         i = (i + 1) % copies;
-                        kernels.gemm_i8_packed(black_box(a), &sa, m, k, black_box(&all[i * len..(i + 1) * len]), &sw, &sums, &bias, n, &mut y);
+                        kernels.gemm_i8_packed(black_box(&a), &sa, m, k, black_box(&all[i * len..(i + 1) * len]), &sw, &sums, &bias, n, &mut y);
                     })
                 });
             }

@@ -11,6 +11,9 @@ use electra_engine::kernels::{pack, Isa, Kernels};
 use std::hint::black_box;
 use std::time::Instant;
 
+mod common;
+use common::AlignedI8;
+
 const SHAPES: &[(&str, usize, usize)] = &[
     ("small_qkv_out", 256, 256),
     ("small_ffn_up", 1024, 256),
@@ -23,14 +26,6 @@ const ROUNDS: usize = 31;
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
-}
-
-/// A zeroed `len`-byte slice of `buf` starting on a 64-byte boundary, as the model's packed
-/// weights and int8 activations are.
-fn aligned(buf: &mut Vec<i8>, len: usize) -> &mut [i8] {
-    *buf = vec![0; len + 64];
-    let off = buf.as_ptr().align_offset(64);
-    &mut buf[off..off + len]
 }
 
 fn main() {
@@ -51,18 +46,13 @@ fn main() {
                 (((seed >> 33) % 255) as i32 - 127) as i8
             };
             let w: Vec<i8> = (0..n * k).map(|_| rnd()).collect();
-            let mut packed_buf = Vec::new();
-            let packed = aligned(&mut packed_buf, pack::packed_len(n, k));
-            pack::pack_panel16x4(&w, n, k, packed);
-            let packed = &*packed;
+            let mut packed = AlignedI8::zeroed(pack::packed_len(n, k));
+            pack::pack_panel16x4(&w, n, k, &mut packed);
             let mut sums = vec![0i32; n];
             pack::row_sums(&w, n, k, &mut sums);
             let (sw, bias) = (vec![0.01f32; n], vec![0.5f32; n]);
             for m in [128usize, 16] {
-                let mut a_buf = Vec::new();
-                let a = aligned(&mut a_buf, m * k);
-                a.iter_mut().for_each(|v| *v = rnd());
-                let a = &*a;
+                let a = AlignedI8::from_fn(m * k, &mut rnd);
                 let sa = vec![0.02f32; m];
                 let mut y = vec![0.0f32; m * n];
                 let macs = (m * n * k) as f64;
@@ -76,7 +66,7 @@ fn main() {
                     let pr = done as f64 / t.elapsed().as_secs_f64() / 1e9;
                     let t = Instant::now();
                     for _ in 0..reps {
-                        kernels.gemm_i8_packed(black_box(a), &sa, m, k, black_box(packed), &sw, &sums, &bias, n, &mut y);
+                        kernels.gemm_i8_packed(black_box(&a), &sa, m, k, black_box(&packed), &sw, &sums, &bias, n, &mut y);
                     }
                     let gr = macs * reps as f64 / t.elapsed().as_secs_f64() / 1e9;
                     if round >= 2 {
