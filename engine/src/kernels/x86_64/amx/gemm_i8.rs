@@ -14,8 +14,9 @@
 //! A `Panel16x4` block (16 channels × 4 k) is exactly one row of a B tile, so the packed weights
 //! are tile-loaded as they lie (stride 64). Per 64 values of k: 4 tile loads, 4 `tdpbssd`
 //! (16 · 16 · 64 MACs each), each load issued for the next step right after the last `tdpbssd`
-//! reading its register (k = 1024: 634 → 913 GMAC/s in the `gemm` bench). Panel pairs are the outer loop and 32-row blocks the inner one, so a
-//! pair's weights (2 · 16 · k bytes) stay in L1 while the rows stream. The epilogue
+//! reading its register (k = 1024: 634 → 913 GMAC/s in the `gemm` bench). Panel pairs are the
+//! outer loop and 32-row blocks the inner one, so a pair's weights (2 · 16 · k bytes) stay in L1
+//! while the rows stream. The epilogue
 //! (`acc as f32 · (sa · sw) + bias`, no FMA) runs on AVX-512 from the stored accumulators.
 //!
 //! Requires `k % 64 == 0`, so every tile load stays inside `a` and the panels;
