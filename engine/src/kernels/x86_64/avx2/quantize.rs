@@ -81,11 +81,11 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
 #[inline]
 fn round_upper_clamped(v: __m256, inv: __m256) -> __m256i {
     let t = _mm256_mul_ps(v, inv);
-    // roundf: trunc(t + copysign(HALF_BELOW, t)).
+    // roundf: trunc(t + copysign(HALF_BELOW, t)); the conversion truncates.
     let half = _mm256_or_ps(_mm256_and_ps(t, _mm256_set1_ps(-0.0)), _mm256_set1_ps(HALF_BELOW));
-    let r = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm256_add_ps(t, half));
-    let r = _mm256_and_ps(r, _mm256_cmp_ps::<_CMP_ORD_Q>(r, r)); // NaN → +0
-    _mm256_cvttps_epi32(_mm256_min_ps(r, _mm256_set1_ps(127.0)))
+    let a = _mm256_add_ps(t, half);
+    let i = _mm256_cvttps_epi32(_mm256_min_ps(a, _mm256_set1_ps(127.0)));
+    _mm256_and_si256(i, _mm256_castps_si256(_mm256_cmp_ps::<_CMP_ORD_Q>(a, a))) // NaN → 0
 }
 
 #[target_feature(enable = "avx2")]

@@ -3,10 +3,12 @@
 //!
 //! * max: `vmaxps(|v|, m)` returns `m` when `|v|` is NaN, as `f32::max` ignores NaN; masked-off
 //!   lanes load 0, which cannot raise a maximum that starts at 0;
-//! * round: `trunc(t + copysign(0.5 − ε/4, t))`, the operations of `libm::roundf`;
-//! * NaN becomes 0, the upper clamp is applied in f32 (so +∞ → 127), the lower one in i32 after the
-//!   conversion (-∞ and huge negatives convert to `i32::MIN`); then 64 values are narrowed by
-//!   two packs and one permute (tails: masked `vpmovsdb`).
+//! * round: `trunc(t + copysign(0.5 − ε/4, t))`, the operations of `libm::roundf`, with the
+//!   truncation done by the conversion itself;
+//! * NaN becomes 0 (the conversion's zeroing mask), the upper clamp is applied in f32 (so +∞ →
+//!   127), the lower one after narrowing (-∞ and huge negatives convert to `i32::MIN`, which the
+//!   saturating packs keep lowest); 64 values are narrowed by two packs and one permute (tails:
+//!   a clamp in i32 and a masked `vpmovsdb`).
 
 use core::arch::x86_64::*;
 
@@ -77,19 +79,21 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])))
 }
 
-/// 16 values → 16 i32 in [-127, 127]: `clamp(roundf(v · inv), -127, 127)`, NaN → 0.
+/// 16 values → 16 i32 in [i32::MIN, 127]: `min(roundf(v · inv), 127)`, NaN → 0. The lower clamp
+/// to -127 comes after narrowing (the saturating packs keep order: i32::MIN becomes -128, then
+/// -127), once per 64 values instead of once per 16.
+///
+/// `roundf` is `trunc(t + copysign(HALF_BELOW, t))`, and the conversion truncates, so no separate
+/// rounding instruction is needed; the zeroing mask of the conversion takes NaN to 0.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn quantize16(v: __m512, inv: __m512) -> __m512i {
+fn round_upper_clamped(v: __m512, inv: __m512) -> __m512i {
     let t = _mm512_mul_ps(v, inv);
-    // copysign(HALF_BELOW, t) with integer ops (the f32 and/or need AVX-512DQ).
-    let sign = _mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(i32::MIN));
-    let half = _mm512_castsi512_ps(_mm512_or_si512(sign, _mm512_castps_si512(_mm512_set1_ps(HALF_BELOW))));
-    let r = _mm512_roundscale_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm512_add_ps(t, half));
-    let ordered = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(r, r);
-    let r = _mm512_maskz_mov_ps(ordered, r); // NaN → +0
-    let i = _mm512_cvttps_epi32(_mm512_min_ps(r, _mm512_set1_ps(127.0)));
-    _mm512_max_epi32(i, _mm512_set1_epi32(-127))
+    // copysign(HALF_BELOW, t) in one ternary-logic op: (t & sign) | HALF_BELOW (0xF8).
+    let half = _mm512_ternarylogic_epi32::<0xF8>(_mm512_set1_epi32(HALF_BELOW.to_bits() as i32), _mm512_castps_si512(t), _mm512_set1_epi32(i32::MIN));
+    let a = _mm512_add_ps(t, _mm512_castsi512_ps(half));
+    let ordered = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(a, a);
+    _mm512_maskz_cvttps_epi32(ordered, _mm512_min_ps(a, _mm512_set1_ps(127.0)))
 }
 
 #[target_feature(enable = "avx512f,avx512bw")]
@@ -100,13 +104,15 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
     // Packing within 128-bit lanes leaves dword 4·L + s holding lane L of vector s; this puts
     // vector s's lanes back in order.
     let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    let lo = _mm512_set1_epi8(-127);
     let mut x = 0;
     while x + 64 <= n {
         // SAFETY: x + 64 ≤ n ≤ row.len() ≤ cs.len() and ≤ q.len() (asserted).
         unsafe {
-            let i = [0, 1, 2, 3].map(|u| quantize16(load(row, cs, x + 16 * u, 0xffff), invv));
+            let i = [0, 1, 2, 3].map(|u| round_upper_clamped(load(row, cs, x + 16 * u, 0xffff), invv));
             let b = _mm512_packs_epi16(_mm512_packs_epi32(i[0], i[1]), _mm512_packs_epi32(i[2], i[3]));
-            _mm512_storeu_si512(q.as_mut_ptr().add(x).cast(), _mm512_permutexvar_epi32(order, b));
+            let b = _mm512_max_epi8(_mm512_permutexvar_epi32(order, b), lo);
+            _mm512_storeu_si512(q.as_mut_ptr().add(x).cast(), b);
         }
         x += 64;
     }
@@ -114,7 +120,7 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
         let mask = first(n - x);
         // SAFETY: the masked lanes are below n ≤ row.len() ≤ cs.len() and ≤ q.len() (asserted).
         unsafe {
-            let i = quantize16(load(row, cs, x, mask), invv);
+            let i = _mm512_max_epi32(round_upper_clamped(load(row, cs, x, mask), invv), _mm512_set1_epi32(-127));
             _mm512_mask_cvtsepi32_storeu_epi8(q.as_mut_ptr().add(x).cast(), mask, i);
         }
         x += 16;
