@@ -213,6 +213,17 @@ fn gemm_amx_row_blocks_match_scalar() {
             }
         }
     }
+    // Several column groups (512 KiB of weights each: 8 panels at k = 4096, 4 at k = 8192), with
+    // a short last group and an odd panel count.
+    for &(m, k, n) in &[(33usize, 4096usize, 149usize), (40, 8192, 83), (17, 4096, 272)] {
+        let c = make_case(m, k, n, Values::Random, &mut rng);
+        let mut want = vec![0.0f32; m * n];
+        gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
+        let mut got = vec![f32::NAN; m * n];
+        kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
+        assert_eq!(first_mismatch(&want, &got), None, "amx groups m={m} k={k} n={n}");
+        checks += 1;
+    }
     report(format_args!("amx: row-block edges bit-exact vs scalar on {checks} cases"));
 }
 gemm_test!(gemm_neon_matches_scalar, Isa::Neon);

@@ -14,9 +14,14 @@
 //! A `Panel16x4` block (16 channels × 4 k) is exactly one row of a B tile, so the packed weights
 //! are tile-loaded as they lie (stride 64). Per 64 values of k: 4 tile loads, 4 `tdpbssd`
 //! (16 · 16 · 64 MACs each), each load issued for the next step right after the last `tdpbssd`
-//! reading its register (k = 1024: 634 → 913 GMAC/s in the `gemm` bench). Panel pairs are the
-//! outer loop and 32-row blocks the inner one, so a pair's weights (2 · 16 · k bytes) stay in L1
-//! while the rows stream. The epilogue
+//! reading its register (k = 1024: 634 → 913 GMAC/s in the `gemm` bench).
+//!
+//! Loop order: column groups of up to 512 KiB of weights, then 32-row blocks, then the group's
+//! panel pairs. A row block's outputs are thus written row by row from left to right, which the
+//! L2 streamer follows. (With pairs outer and rows inner, each pair wrote 2 lines into each of
+//! 128 rows 4 KiB apart: on outputs not in cache the 128 × 1024 × 256 product took 92–118 µs
+//! against 55–60 µs now; on cached outputs both take ~56 µs.) The group's weights are read from
+//! L3 by the first row block and from L2 by the next ones. The epilogue
 //! (`acc as f32 · (sa · sw) + bias`, no FMA) runs on AVX-512 from the stored accumulators.
 //!
 //! Requires `k % 64 == 0`, so every tile load stays inside `a` and the panels;
@@ -32,6 +37,11 @@ use crate::kernels::pack::PANEL_N;
 
 /// Rows per block: two 16-row tiles.
 const MR: usize = 32;
+
+/// Weight bytes per column group (see the module note; the VNNI kernels block columns the same
+/// way): all of an ELECTRA-small matrix (at most 256 KiB), a fifth of ELECTRA-base's
+/// feed-forward ones; well inside a 2 MiB L2 with the rows.
+const GROUP_BYTES: usize = 512 << 10;
 
 /// The four accumulator tiles as stored for the epilogue: tile t at `t · 256`, rows of 16 i32.
 #[repr(C, align(64))]
@@ -60,6 +70,8 @@ pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8],
     let c = Ctx::new(a, sa, k, w, sw, &[], bias, n, y);
     let panels = n.div_ceil(PANEL_N);
     let full = m / MR * MR;
+    // Panels per column group: an even number whose weights fit in GROUP_BYTES.
+    let group = (GROUP_BYTES / c.panel_bytes.max(1)).max(2) & !1;
     let mut acc = AccBuf([0; 4 * 16 * 16]);
     // Whole 32-row blocks under one configuration, then the last rows under their own.
     for (start, end) in [(0, full), (full, m)] {
@@ -70,23 +82,26 @@ pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8],
         let cfg = config(ra, rb);
         // SAFETY: a valid palette-1 configuration; AMX is available (caller).
         unsafe { asm!("ldtilecfg [{0}]", in(reg) cfg.0.as_ptr(), options(nostack, readonly)) };
-        let mut p0 = 0;
-        while p0 < panels {
-            let two = p0 + 1 < panels;
+        for g0 in (0..panels).step_by(group) {
+            let g1 = panels.min(g0 + group);
             let mut i0 = start;
             while i0 < end {
-                // SAFETY: rows i0..i0+ra+rb ≤ m and panels p0..p0+1+two ≤ panels (see `block`).
-                unsafe {
-                    match (rb > 0, two) {
-                        (true, true) => block::<true, true>(&c, &mut acc, i0, ra, rb, p0),
-                        (true, false) => block::<true, false>(&c, &mut acc, i0, ra, rb, p0),
-                        (false, true) => block::<false, true>(&c, &mut acc, i0, ra, rb, p0),
-                        (false, false) => block::<false, false>(&c, &mut acc, i0, ra, rb, p0),
+                let mut p0 = g0;
+                while p0 < g1 {
+                    let two = p0 + 1 < g1;
+                    // SAFETY: rows i0..i0+ra+rb ≤ m and panels p0..p0+1+two ≤ panels (see `block`).
+                    unsafe {
+                        match (rb > 0, two) {
+                            (true, true) => block::<true, true>(&c, &mut acc, i0, ra, rb, p0),
+                            (true, false) => block::<true, false>(&c, &mut acc, i0, ra, rb, p0),
+                            (false, true) => block::<false, true>(&c, &mut acc, i0, ra, rb, p0),
+                            (false, false) => block::<false, false>(&c, &mut acc, i0, ra, rb, p0),
+                        }
                     }
+                    p0 += 2;
                 }
                 i0 += MR;
             }
-            p0 += 2;
         }
     }
     // SAFETY: releases the tile state this call configured.
