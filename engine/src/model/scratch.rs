@@ -53,8 +53,9 @@ impl Layout {
     }
 
     pub fn len(&self) -> usize {
-        // + ALIGN_SLACK: the int8 activations start on a 64-byte boundary (see `carve`).
-        self.sizes().iter().fold(ALIGN_SLACK, |a, &b| a.saturating_add(b))
+        // Every buffer starts on a 64-byte boundary (see `carve`): ALIGN_SLACK for the first,
+        // each size rounded up to whole lines.
+        self.sizes().iter().fold(ALIGN_SLACK, |a, &b| a.saturating_add(padded(b)))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -62,10 +63,23 @@ impl Layout {
     }
 }
 
-/// f32 slots `carve` may skip so the int8 activations start on a 64-byte boundary: AMX tile loads
-/// of rows that straddle cache lines run at less than half speed (measured: a 32 × 32 × 256 block
-/// took 333 ns from misaligned rows, 139 ns from aligned ones).
+/// f32 slots `carve` may skip so the buffers start on 64-byte boundaries (the caller's slice is
+/// only 4-byte aligned; a large `Vec` from glibc starts 16 bytes past one). Misaligned rows cost
+/// on every ISA and most on AVX-512, where each 64-byte load or store then touches two lines:
+/// - AMX tile loads of int8 rows: a 32 × 32 × 256 block took 333 ns from misaligned rows, 139 ns
+///   from aligned ones;
+/// - the f32 buffers (GEMM outputs, LayerNorm, GELU, quantization, attention): they all started
+///   16 bytes past a boundary; aligned, the seq-128 pass went from 5.97–6.32 ms to 5.22–5.38 ms
+///   (`electra bench`, 6 alternating pairs).
 const ALIGN_SLACK: usize = 16;
+
+/// f32 per 64-byte line.
+const LINE_F32: usize = 16;
+
+/// `n` rounded up to whole 64-byte lines of f32.
+fn padded(n: usize) -> usize {
+    n.saturating_add(LINE_F32 - 1) / LINE_F32 * LINE_F32
+}
 
 /// The named buffers of one forward pass (shapes in comments; T = batch·seq tokens).
 pub struct Scratch<'s> {
@@ -98,6 +112,12 @@ pub struct Scratch<'s> {
     pub v_next: &'s mut [f32],
 }
 
+/// The first `n` slots of `r` and what follows their whole lines.
+fn take(r: &mut [f32], n: usize) -> (&mut [f32], &mut [f32]) {
+    let (head, rest) = r.split_at_mut(padded(n));
+    (&mut head[..n], rest)
+}
+
 impl<'s> Scratch<'s> {
     pub fn carve(buf: &'s mut [f32], layout: &Layout, kernels: crate::kernels::Kernels) -> Result<Self, Error> {
         let needed = layout.len();
@@ -105,25 +125,26 @@ impl<'s> Scratch<'s> {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
         let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15] = layout.sizes();
-        let (x, r) = buf.split_at_mut(s0);
-        let (emb, r) = r.split_at_mut(s1);
-        let (q, r) = r.split_at_mut(s2);
-        let (k, r) = r.split_at_mut(s3);
-        let (v, r) = r.split_at_mut(s4);
-        let (ctx, r) = r.split_at_mut(s5);
-        let (a, r) = r.split_at_mut(s6);
-        let (inter, r) = r.split_at_mut(s7);
-        let (scores, r) = r.split_at_mut(s8);
-        let (head, r) = r.split_at_mut(s9);
-        // Skip to a 64-byte boundary (buf is at least 4-byte aligned, so ≤ 15 slots).
-        let skip = (64 - r.as_ptr() as usize % 64) % 64 / 4;
-        let (_, r) = r.split_at_mut(skip);
-        let (quant_q, r) = r.split_at_mut(s10);
-        let (quant_scales, r) = r.split_at_mut(s11);
-        let (kt, r) = r.split_at_mut(s12);
-        let (allowed, r) = r.split_at_mut(s13);
-        let (k_next, r) = r.split_at_mut(s14);
-        let (v_next, _) = r.split_at_mut(s15);
+        // Skip to a 64-byte boundary (buf is at least 4-byte aligned, so ≤ 15 slots); whole lines
+        // per buffer keep every later one on a boundary too.
+        let skip = (64 - buf.as_ptr() as usize % 64) % 64 / 4;
+        let r = &mut buf[skip..];
+        let (x, r) = take(r, s0);
+        let (emb, r) = take(r, s1);
+        let (q, r) = take(r, s2);
+        let (k, r) = take(r, s3);
+        let (v, r) = take(r, s4);
+        let (ctx, r) = take(r, s5);
+        let (a, r) = take(r, s6);
+        let (inter, r) = take(r, s7);
+        let (scores, r) = take(r, s8);
+        let (head, r) = take(r, s9);
+        let (quant_q, r) = take(r, s10);
+        let (quant_scales, r) = take(r, s11);
+        let (kt, r) = take(r, s12);
+        let (allowed, r) = take(r, s13);
+        let (k_next, r) = take(r, s14);
+        let (v_next, _) = take(r, s15);
         let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales, kernels };
         Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed, k_next, v_next })
     }
