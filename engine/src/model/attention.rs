@@ -59,6 +59,7 @@ pub fn keys<'k>(
     v: &'k [f32],
     kt: &'k mut [f32],
     allowed: &'k mut [f32],
+    kernels: Kernels,
 ) -> KeyValues<'k> {
     let h = c.hidden_size as usize;
     let (k, v, stride, past, cache_mask): (&[f32], &[f32], usize, usize, Option<&[f32]>) = match cache {
@@ -91,47 +92,11 @@ pub fn keys<'k>(
             // kt[b][head·D + dim][j], features split across threads.
             let kb = &k[b * stride * h..][..kv_len * h];
             parallel::for_row_chunks(&mut kt[b * h * kv_len..(b + 1) * h * kv_len], kv_len, 16, 4 * kv_len, |i0, rows| {
-                transpose(kb, h, i0, rows)
+                kernels.transpose(kb, h, i0, rows)
             });
         }
     }
     KeyValues { k, v, stride, kt, allowed, past, kv_len }
-}
-
-/// `t[i - i0][j] = x[j][i]` for the columns `i0..i0 + t.len() / rows` of `x` [rows, cols]
-/// (`rows = x.len() / cols`), through a 16 × 16 tile: rows are read and columns written
-/// contiguously (half the time of reading each element with a stride). Whole tiles go through
-/// fixed-size arrays, which the compiler turns into vector moves (with slices of run-time length
-/// every 16-float row was a `memmove` call: 3.7% of a seq-128 pass).
-fn transpose(x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
-    const B: usize = 16;
-    let rows = if cols == 0 { 0 } else { x.len() / cols };
-    let n = if rows == 0 { 0 } else { t.len() / rows };
-    let mut tile = [[0.0f32; B]; B];
-    for j0 in (0..rows).step_by(B) {
-        let w = B.min(rows - j0);
-        for c0 in (0..n).step_by(B) {
-            let wc = B.min(n - c0);
-            if w == B && wc == B {
-                for (u, row) in tile.iter_mut().enumerate() {
-                    *row = *x[(j0 + u) * cols + i0 + c0..].first_chunk::<B>().expect("row inside x");
-                }
-                for c in 0..B {
-                    let d = t[(c0 + c) * rows + j0..].first_chunk_mut::<B>().expect("row inside t");
-                    *d = core::array::from_fn(|u| tile[u][c]);
-                }
-                continue;
-            }
-            for (u, row) in tile.iter_mut().enumerate().take(w) {
-                row[..wc].copy_from_slice(&x[(j0 + u) * cols + i0 + c0..][..wc]);
-            }
-            for c in 0..wc {
-                for (u, d) in t[(c0 + c) * rows + j0..][..w].iter_mut().enumerate() {
-                    *d = tile[u][c];
-                }
-            }
-        }
-    }
 }
 
 /// `ctx = softmax(scores)·v` for the query rows `r0..r0 + n` of the `[batch·seq]` token rows
@@ -212,24 +177,4 @@ pub fn output(lw: &LayerWeights<'_>, c: &Config, ctx: &[f32], x: &[f32], a: &mut
     linear::linear_rows(&input, &lw.attention_output, a);
     let ln = &lw.attention_layer_norm;
     quant.kernels.add_layer_norm(a, x, ln.weight, ln.bias, c.layer_norm_eps as f32);
-}
-
-#[cfg(all(test, feature = "alloc"))]
-mod tests {
-    use super::transpose;
-
-    /// Whole tiles, partial tiles in both directions, and column offsets.
-    #[test]
-    fn transpose_matches_the_definition() {
-        for (rows, cols, i0, n) in [(128usize, 256usize, 0usize, 256usize), (128, 256, 64, 80), (37, 50, 3, 45), (16, 16, 0, 16), (5, 7, 2, 3), (33, 64, 16, 17)] {
-            let x: alloc::vec::Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
-            let mut t = alloc::vec![f32::NAN; n * rows];
-            transpose(&x, cols, i0, &mut t);
-            for i in 0..n {
-                for j in 0..rows {
-                    assert_eq!(t[i * rows + j], x[j * cols + i0 + i], "rows {rows} cols {cols} i0 {i0}: t[{i}][{j}]");
-                }
-            }
-        }
-    }
 }

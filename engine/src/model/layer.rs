@@ -69,7 +69,7 @@ pub fn forward(
     let kernels = bufs.quant.kernels;
     let qw = quant_width(bufs, t);
 
-    let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, bufs.allowed);
+    let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, bufs.allowed, kernels);
 
     let kv_len = kv.kv_len;
     let rows = LayerRows {

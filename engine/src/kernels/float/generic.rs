@@ -125,6 +125,42 @@ pub fn gelu_rows<const FMA: bool>(xs: &mut [f32]) {
     }
 }
 
+/// `t[i][j] = x[j][i0 + i]`: the columns `i0..i0 + n` of `x` [rows, cols] as rows of `t` [n, rows]
+/// (`rows = x.len() / cols`, `n = t.len() / rows`), through 16 × 16 tiles so that rows are read
+/// and written contiguously. Whole tiles go through fixed-size arrays (with run-time lengths
+/// every 16-float row was a `memmove` call). Panics if a column is outside `x`.
+pub fn transpose(x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
+    const B: usize = 16;
+    let rows = if cols == 0 { 0 } else { x.len() / cols };
+    let n = if rows == 0 { 0 } else { t.len() / rows };
+    assert!(n == 0 || i0 + n <= cols, "transpose: columns {i0}..{} of {cols}", i0 + n);
+    let mut tile = [[0.0f32; B]; B];
+    for j0 in (0..rows).step_by(B) {
+        let w = B.min(rows - j0);
+        for c0 in (0..n).step_by(B) {
+            let wc = B.min(n - c0);
+            if w == B && wc == B {
+                for (u, row) in tile.iter_mut().enumerate() {
+                    *row = *x[(j0 + u) * cols + i0 + c0..].first_chunk::<B>().expect("row inside x");
+                }
+                for c in 0..B {
+                    let d = t[(c0 + c) * rows + j0..].first_chunk_mut::<B>().expect("row inside t");
+                    *d = core::array::from_fn(|u| tile[u][c]);
+                }
+                continue;
+            }
+            for (u, row) in tile.iter_mut().enumerate().take(w) {
+                row[..wc].copy_from_slice(&x[(j0 + u) * cols + i0 + c0..][..wc]);
+            }
+            for c in 0..wc {
+                for (u, d) in t[(c0 + c) * rows + j0..][..w].iter_mut().enumerate() {
+                    *d = tile[u][c];
+                }
+            }
+        }
+    }
+}
+
 /// Softmax over a row, in place. A row whose every entry is `f32::MIN` (all keys masked) becomes
 /// uniform, as eager attention in transformers gives.
 #[inline(always)]

@@ -74,6 +74,17 @@ impl Kernels {
         dispatch!(self, add_layer_norm(x, residual, weight, bias, eps))
     }
 
+    /// `t[i][j] = x[j][i0 + i]`, see `generic::transpose` (exact: every copy gives the same
+    /// result).
+    pub fn transpose(&self, x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
+        match self.isa() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F.
+            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx => unsafe { x86_64::transpose_avx512::transpose(x, cols, i0, t) },
+            _ => generic::transpose(x, cols, i0, t),
+        }
+    }
+
     /// Consecutive query rows of multi-head attention, see `generic::attend_rows`.
     pub fn attend(&self, a: &generic::Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
         // generic::attend is unfused, the x86 copies with FMA and the aarch64 ones fuse (see the
@@ -141,6 +152,18 @@ mod tests {
                 eprintln!("skipped: {} not available on this CPU", isa.name());
                 continue;
             };
+            // Transposition against its definition: whole tiles, edges in both directions,
+            // column offsets, fewer than 16 rows or columns.
+            for (rows, cols, i0, n) in [(128usize, 256usize, 0usize, 256usize), (128, 256, 64, 80), (37, 50, 3, 45), (16, 16, 0, 16), (5, 7, 2, 3), (33, 64, 16, 17), (48, 35, 1, 33), (1, 20, 4, 16)] {
+                let x: Vec<f32> = (0..rows * cols).map(|_| r()).collect();
+                let mut t = vec![f32::NAN; n * rows];
+                k.transpose(&x, cols, i0, &mut t);
+                for i in 0..n {
+                    for j in 0..rows {
+                        assert_eq!(t[i * rows + j].to_bits(), x[j * cols + i0 + i].to_bits(), "{} transpose {rows}x{cols} i0 {i0}: t[{i}][{j}]", isa.name());
+                    }
+                }
+            }
             for n in [1usize, 3, 15, 16, 17, 64, 255, 1024] {
                 let x: Vec<f32> = (0..n).map(|_| r() * 8.0).collect();
                 let (mut a, mut b) = (x.clone(), x.clone());

@@ -2,11 +2,13 @@
 //! `#[inline(always)]` generic body, which LLVM then vectorizes with that ISA's registers.
 //! Attention, where the FMAs dominate, has explicit intrinsics (`attention_avx512.rs`,
 //! `attention_avx2.rs`): LLVM spills the generic body's register blocks; so has AVX-512
-//! LayerNorm (`layer_norm_avx512.rs`), whose 64-lane sums LLVM kept on the stack.
+//! LayerNorm (`layer_norm_avx512.rs`), whose 64-lane sums LLVM kept on the stack, and the
+//! AVX-512 transposition of the keys (`transpose_avx512.rs`), a shuffle network LLVM does not find.
 
 mod attention_avx2;
 mod attention_avx512;
 pub mod layer_norm_avx512;
+pub mod transpose_avx512;
 
 macro_rules! compile_for {
     ($feature:literal, $module:ident, $layer_norm:path) => {
