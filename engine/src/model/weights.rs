@@ -42,9 +42,7 @@ impl<'a> Matrix<'a> {
             }
             Matrix::I8 { w, scales, packed, .. } => {
                 let s = scales[r];
-                for (c, o) in out.iter_mut().enumerate() {
-                    *o = w[i8_index(packed, d, r, c)] as f32 * s;
-                }
+                for_each_i8(w, packed, r, out, |o, v| *o = v as f32 * s);
             }
         }
     }
@@ -65,10 +63,29 @@ impl<'a> Matrix<'a> {
             }
             Matrix::I8 { w, scales, packed, .. } => {
                 let s = scales[r];
-                for (c, o) in out.iter_mut().enumerate() {
-                    *o += w[i8_index(packed, d, r, c)] as f32 * s;
-                }
+                for_each_i8(w, packed, r, out, |o, v| *o += v as f32 * s);
             }
+        }
+    }
+}
+
+/// `f(out[c], w[row, c])` for every column `c` of row `row` of an int8 matrix with `out.len()`
+/// columns. Packed rows lie in runs of `PANEL_K` bytes (one per 64-byte block), located once per
+/// run rather than once per byte (the embedding lookup reads three rows per token).
+fn for_each_i8(w: &[i8], packed: bool, row: usize, out: &mut [f32], mut f: impl FnMut(&mut f32, i8)) {
+    use crate::kernels::pack::PANEL_K;
+    let cols = out.len();
+    if !packed {
+        for (o, &v) in out.iter_mut().zip(&w[row * cols..(row + 1) * cols]) {
+            f(o, v);
+        }
+        return;
+    }
+    for (g, run) in out.chunks_mut(PANEL_K).enumerate() {
+        let start = i8_index(true, cols, row, g * PANEL_K);
+        let bytes = &w[start..start + run.len()];
+        for (o, &v) in run.iter_mut().zip(bytes) {
+            f(o, v);
         }
     }
 }
@@ -341,5 +358,37 @@ impl<'a> Weights<'a> {
             in_features: c.embedding_size as usize,
             input_scale: None,
         })
+    }
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::Matrix;
+    use crate::kernels::pack;
+    use alloc::vec;
+
+    /// A packed int8 row reads back as the row-major one, odd widths included.
+    #[test]
+    fn packed_rows_read_as_row_major() {
+        for (n, k) in [(3usize, 7usize), (17, 130), (16, 4), (1, 1), (5, 64)] {
+            let w: vec::Vec<i8> = (0..n * k).map(|i| ((i * 37 + 11) % 255) as i8).collect();
+            let mut packed = vec![0i8; pack::packed_len(n, k)];
+            pack::pack_panel16x4(&w, n, k, &mut packed);
+            let scales: vec::Vec<f32> = (0..n).map(|r| 0.5 + r as f32).collect();
+            let sums = vec![0i32; n];
+            let plain = Matrix::I8 { w: &w, scales: &scales, row_sums: &sums, packed: false };
+            let panel = Matrix::I8 { w: &packed, scales: &scales, row_sums: &sums, packed: true };
+            for r in 0..n {
+                let (mut a, mut b) = (vec![0.0f32; k], vec![0.0f32; k]);
+                plain.row_into(r, &mut a);
+                panel.row_into(r, &mut b);
+                let want: vec::Vec<f32> = w[r * k..(r + 1) * k].iter().map(|&v| v as f32 * scales[r]).collect();
+                assert_eq!(a, want, "row-major n={n} k={k} r={r}");
+                assert_eq!(b, want, "packed n={n} k={k} r={r}");
+                panel.add_row_into(r, &mut b);
+                plain.add_row_into(r, &mut a);
+                assert_eq!(a, b, "add n={n} k={k} r={r}");
+            }
+        }
     }
 }
