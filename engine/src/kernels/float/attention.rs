@@ -33,7 +33,7 @@ pub(crate) trait Products {
 /// # Safety
 /// As `attend`, for rows `i..i+R`.
 #[inline(always)]
-unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, head: usize, i: usize, rows: &mut [f32], out: &mut [f32]) {
+unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, all_allowed: bool, head: usize, i: usize, rows: &mut [f32], out: &mut [f32]) {
     let (h, d, kv_len) = (a.h, a.d, a.kv_len);
     let rows = &mut rows[i * kv_len..(i + R) * kv_len];
     let off = head * d;
@@ -45,7 +45,12 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, head: usize, i: 
     // chains, which the core overlaps when they are next to each other.
     let mut max = [0.0f32; R];
     for (r, (row, m)) in rows.chunks_exact_mut(kv_len).zip(max.iter_mut()).enumerate() {
-        mask_row(row, a.allowed, if a.causal { a.limit + i + r } else { a.limit });
+        let lim = if a.causal { a.limit + i + r } else { a.limit };
+        // A row that sees every key has nothing to mask (the common case: no padding, not
+        // causal); skipping the pass changes no value.
+        if !(all_allowed && lim >= kv_len) {
+            mask_row(row, a.allowed, lim);
+        }
         *m = softmax_max(row);
     }
     let mut sum = [0.0f32; R];
@@ -76,19 +81,20 @@ pub(crate) unsafe fn attend<P: Products>(a: &Attention<'_>, rows: &mut [f32], ou
     // The bounds every raw access relies on (the model sizes these buffers).
     assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= h * kv_len && a.v.len() >= kv_len * h);
     assert!(rows.len() >= n * kv_len && a.allowed.len() >= kv_len);
+    let all_allowed = a.allowed[..kv_len].iter().all(|&ok| ok != 0.0);
     for head in 0..h / d {
         let mut i = 0;
         while i < n {
             // SAFETY: rows i..i+R ≤ n, inside the bounds asserted above; features: caller.
             unsafe {
                 if i + 6 <= n {
-                    block::<P, 6>(a, head, i, rows, out);
+                    block::<P, 6>(a, all_allowed, head, i, rows, out);
                     i += 6;
                 } else if i + 4 <= n {
-                    block::<P, 4>(a, head, i, rows, out);
+                    block::<P, 4>(a, all_allowed, head, i, rows, out);
                     i += 4;
                 } else {
-                    block::<P, 1>(a, head, i, rows, out);
+                    block::<P, 1>(a, all_allowed, head, i, rows, out);
                     i += 1;
                 }
             }
