@@ -14,7 +14,7 @@
 use super::kv_cache::KvCache;
 use super::weights::LayerWeights;
 use crate::config::{Config, PositionEmbeddingType};
-use crate::kernels::float::generic::{self, dot};
+use crate::kernels::float::generic::{self, dot, kt_len, KEY_BLOCK};
 use crate::kernels::Kernels;
 use crate::ops::linear::{self, QuantBuf};
 use crate::ops::parallel;
@@ -36,7 +36,8 @@ pub struct KeyValues<'k> {
     pub v: &'k [f32],
     /// Rows between two batch rows (seq without a cache, capacity with one).
     pub stride: usize,
-    /// `[batch][H][kv_len]` keys transposed per batch row (absolute positions only).
+    /// Keys transposed per batch row in blocks of 16 keys (`generic::kt_index`; `kt_len(H,
+    /// kv_len)` floats each), absolute positions only.
     pub kt: &'k [f32],
     /// `[batch][kv_len]` 1.0 where a key may be attended.
     pub allowed: &'k [f32],
@@ -76,7 +77,8 @@ pub fn keys<'k>(
         }
     };
     let kv_len = past + seq;
-    let kt = &mut kt[..batch * h * kv_len];
+    let ktl = kt_len(h, kv_len);
+    let kt = &mut kt[..batch * ktl];
     let allowed = &mut allowed[..batch * kv_len];
     for b in 0..batch {
         let mask_b = &mut allowed[b * kv_len..(b + 1) * kv_len];
@@ -89,10 +91,13 @@ pub fn keys<'k>(
             *a = if ok { 1.0 } else { 0.0 };
         }
         if c.position_embedding_type == PositionEmbeddingType::Absolute {
-            // kt[b][head·D + dim][j], features split across threads.
+            // kt[b] in blocks of 16 keys (`generic::kt_index`), blocks split across threads.
             let kb = &k[b * stride * h..][..kv_len * h];
-            parallel::for_row_chunks(&mut kt[b * h * kv_len..(b + 1) * h * kv_len], kv_len, 16, 4 * kv_len, |i0, rows| {
-                kernels.transpose(kb, h, i0, rows)
+            let width = h * KEY_BLOCK;
+            parallel::for_row_chunks(&mut kt[b * ktl..(b + 1) * ktl], width, 1, 4 * width, |b0, blocks| {
+                let j0 = b0 * KEY_BLOCK;
+                let j1 = (j0 + blocks.len() / width * KEY_BLOCK).min(kv_len);
+                kernels.keys_blocked(&kb[j0 * h..j1 * h], h, blocks)
             });
         }
     }
@@ -122,7 +127,8 @@ pub fn attend(c: &Config, distance: Option<&[f32]>, kv: &KeyValues<'_>, seq: usi
             None => {
                 // The causal rule: the query at absolute position past + i sees keys j ≤ past + i.
                 let limit = if c.is_decoder { kv.past + i0 + 1 } else { kv_len };
-                let kt = &kv.kt[b * h * kv_len..(b + 1) * h * kv_len];
+                let ktl = kt_len(h, kv_len);
+                let kt = &kv.kt[b * ktl..(b + 1) * ktl];
                 let v = &kv.v[b * kv.stride * h..];
                 let a = generic::Attention { q: q_rows, kt, v, h, d, kv_len, scale, allowed, limit, causal: c.is_decoder };
                 kernels.attend(&a, score_rows, ctx_rows);

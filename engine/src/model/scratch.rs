@@ -45,7 +45,8 @@ impl Layout {
             // int8 activations: T·max(E, H, I) bytes, as f32 slots
             t.saturating_mul(wide.max(self.intermediate)).div_ceil(4),
             t,                                       // their per-row scales
-            self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len), // keys transposed
+            // keys transposed, in whole blocks of 16 keys
+            self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len.saturating_add(15) / 16 * 16),
             self.batch.saturating_mul(self.kv_len),  // key mask
             th,                                      // k_next
             th,                                      // v_next
@@ -102,7 +103,8 @@ pub struct Scratch<'s> {
     pub head: &'s mut [f32],
     /// Quantized activations of the linear being run (int8 weights only).
     pub quant: QuantBuf<'s>,
-    /// [batch, H, past+S] keys, transposed per batch row (`head·D + dim` rows).
+    /// Keys transposed per batch row in blocks of 16 keys: [batch][⌈(past+S)/16⌉][H][16]
+    /// (`generic::kt_index`).
     pub kt: &'s mut [f32],
     /// [batch, past+S] key mask (1.0 = visible).
     pub allowed: &'s mut [f32],

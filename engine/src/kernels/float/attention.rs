@@ -4,18 +4,21 @@
 //! body), then the ISA's `context`. A row's result does not depend on its block (each of its sums
 //! runs in the same order), so threads may split rows anywhere.
 
-use super::generic::{mask_row, scale_row, softmax_exp, softmax_max, Attention};
+use super::generic::{kt_len, mask_row, scale_row, softmax_exp, softmax_max, Attention, KEY_BLOCK};
 
 /// One ISA's register-blocked products for `R` query rows of one head.
 pub(crate) trait Products {
-    /// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for every key `j`, one FMA per term in
-    /// `dd` order (bit-identical to `generic`'s scores with FMA).
+    /// `rows[r][j] = scale · Σ_dd q[r][dd] · k_j[dd]` for every key `j`, one FMA per term in
+    /// `dd` order (bit-identical to `generic`'s scores with FMA). The keys are transposed in
+    /// blocks of 16 (`generic::kt_index`): `kt` points at this head's first feature in block 0,
+    /// feature `dd` of keys `16b..16b+16` lies at `kt + b·block_stride + 16·dd`.
     ///
     /// # Safety
     /// The ISA's features are enabled in the caller; `q` readable for `R` rows of `q_stride` at
-    /// columns 0..d, `kt` for `d` rows of `kv_len`, `rows` writable for `R · kv_len`.
+    /// columns 0..d; for every block `b < ⌈kv_len/16⌉` and `dd < d`, 16 floats readable at
+    /// `kt + b·block_stride + 16·dd`; `rows` writable for `R · kv_len`.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32);
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, block_stride: usize, kv_len: usize, scale: f32, rows: *mut f32);
 
     /// `out[r][c] = Σ_j p[r][j] · v[j][c]` for the `d` columns of one head, one FMA per term in
     /// `j` order.
@@ -37,9 +40,9 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, all_allowed: boo
     let (h, d, kv_len) = (a.h, a.d, a.kv_len);
     let rows = &mut rows[i * kv_len..(i + R) * kv_len];
     let off = head * d;
-    // SAFETY: `attend` checked that q has rows i..i+R of h values, kt h rows of kv_len, v
-    // kv_len rows of h, out rows i..i+R of h; `off + d ≤ h`.
-    unsafe { P::scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * kv_len), kv_len, a.scale, rows.as_mut_ptr()) };
+    // SAFETY: `attend` checked that q has rows i..i+R of h values, kt `kt_len(h, kv_len)` floats
+    // (⌈kv_len/16⌉ blocks of h·16, and off + d ≤ h), v kv_len rows of h, out rows i..i+R of h.
+    unsafe { P::scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * KEY_BLOCK), h * KEY_BLOCK, kv_len, a.scale, rows.as_mut_ptr()) };
     // Mask and softmax (the generic copy with FMA, as `generic::attend_rows::<true>`; `mul_add`
     // needs std), phase by phase over the block: the rows' reductions are independent latency
     // chains, which the core overlaps when they are next to each other.
@@ -79,7 +82,7 @@ pub(crate) unsafe fn attend<P: Products>(a: &Attention<'_>, rows: &mut [f32], ou
         return;
     }
     // The bounds every raw access relies on (the model sizes these buffers).
-    assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= h * kv_len && a.v.len() >= kv_len * h);
+    assert!(h % d == 0 && a.q.len() >= n * h && a.kt.len() >= kt_len(h, kv_len) && a.v.len() >= kv_len * h);
     assert!(rows.len() >= n * kv_len && a.allowed.len() >= kv_len);
     let all_allowed = a.allowed[..kv_len].iter().all(|&ok| ok != 0.0);
     for head in 0..h / d {

@@ -125,36 +125,57 @@ pub fn gelu_rows<const FMA: bool>(xs: &mut [f32]) {
     }
 }
 
-/// `t[i][j] = x[j][i0 + i]`: the columns `i0..i0 + n` of `x` [rows, cols] as rows of `t` [n, rows]
-/// (`rows = x.len() / cols`, `n = t.len() / rows`), through 16 × 16 tiles so that rows are read
-/// and written contiguously. Whole tiles go through fixed-size arrays (with run-time lengths
-/// every 16-float row was a `memmove` call). Panics if a column is outside `x`.
-pub fn transpose(x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
-    const B: usize = 16;
-    let rows = if cols == 0 { 0 } else { x.len() / cols };
-    let n = if rows == 0 { 0 } else { t.len() / rows };
-    assert!(n == 0 || i0 + n <= cols, "transpose: columns {i0}..{} of {cols}", i0 + n);
+/// Keys per block of the transposed-key layout (see `kt_index`).
+pub const KEY_BLOCK: usize = 16;
+
+/// Where key `j`'s feature `f` lies in the transposed keys: blocks of `KEY_BLOCK` keys, each
+/// `[h][KEY_BLOCK]`, so `[⌈kv_len/16⌉][h][16]`. A feature's 16 keys are contiguous (the score
+/// kernels load them as vectors), and a block holds whole keys, so the thread that computed 16
+/// keys can write their block alone.
+#[inline(always)]
+pub const fn kt_index(h: usize, j: usize, f: usize) -> usize {
+    (j / KEY_BLOCK * h + f) * KEY_BLOCK + j % KEY_BLOCK
+}
+
+/// Floats of the transposed keys of `kv_len` keys of `h` features (whole blocks).
+pub const fn kt_len(h: usize, kv_len: usize) -> usize {
+    kv_len.div_ceil(KEY_BLOCK) * KEY_BLOCK * h
+}
+
+/// `kt[kt_index(h, j, f)] = k[j·h + f]` for the `n = k.len() / h` keys of `k` [n, h]; the lanes
+/// of the last block past `n` become 0. Runs through 16 × 16 tiles so that rows are read and
+/// written contiguously; whole tiles go through fixed-size arrays (with run-time lengths every
+/// 16-float row was a `memmove` call). Panics if `kt` is shorter than `kt_len(h, n)`.
+pub fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
+    const B: usize = KEY_BLOCK;
+    let n = if h == 0 { 0 } else { k.len() / h };
+    let kt = &mut kt[..kt_len(h, n)];
     let mut tile = [[0.0f32; B]; B];
-    for j0 in (0..rows).step_by(B) {
-        let w = B.min(rows - j0);
-        for c0 in (0..n).step_by(B) {
-            let wc = B.min(n - c0);
-            if w == B && wc == B {
+    for j0 in (0..n).step_by(B) {
+        let w = B.min(n - j0);
+        for f0 in (0..h).step_by(B) {
+            let wf = B.min(h - f0);
+            let dst = &mut kt[(j0 / B * h + f0) * B..][..wf * B];
+            if w == B && wf == B {
                 for (u, row) in tile.iter_mut().enumerate() {
-                    *row = *x[(j0 + u) * cols + i0 + c0..].first_chunk::<B>().expect("row inside x");
+                    *row = *k[(j0 + u) * h + f0..].first_chunk::<B>().expect("key inside k");
                 }
-                for c in 0..B {
-                    let d = t[(c0 + c) * rows + j0..].first_chunk_mut::<B>().expect("row inside t");
+                for (c, d) in dst.chunks_exact_mut(B).enumerate() {
+                    let d: &mut [f32; B] = d.try_into().expect("16 lanes");
                     *d = core::array::from_fn(|u| tile[u][c]);
                 }
                 continue;
             }
-            for (u, row) in tile.iter_mut().enumerate().take(w) {
-                row[..wc].copy_from_slice(&x[(j0 + u) * cols + i0 + c0..][..wc]);
+            for (u, row) in tile.iter_mut().enumerate() {
+                if u < w {
+                    row[..wf].copy_from_slice(&k[(j0 + u) * h + f0..][..wf]);
+                } else {
+                    *row = [0.0; B];
+                }
             }
-            for c in 0..wc {
-                for (u, d) in t[(c0 + c) * rows + j0..][..w].iter_mut().enumerate() {
-                    *d = tile[u][c];
+            for (c, d) in dst.chunks_exact_mut(B).enumerate() {
+                for (u, v) in d.iter_mut().enumerate() {
+                    *v = tile[u][c];
                 }
             }
         }
@@ -315,9 +336,10 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     a * b + c
 }
 
-/// Scores of `R` query rows of one head: `rows[r][j] = q_r·k_j · scale`, keys transposed
-/// (`kt` [D][kv_len]); `q` holds the rows `q_stride` apart, this head's D values at `off`.
-/// Each row's sums run in the same order whatever `R` is, so results do not depend on grouping.
+/// Scores of `R` query rows of one head: `rows[r][j] = q_r·k_j · scale`, keys transposed in
+/// blocks (`kt`, see `kt_index`; `h` features per key); `q` holds the rows `q_stride` apart, this
+/// head's D values at `off`. Each row's sums run in the same order whatever `R` is, so results do
+/// not depend on grouping.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn scores<const R: usize, const FMA: bool>(
@@ -326,6 +348,7 @@ fn scores<const R: usize, const FMA: bool>(
     off: usize,
     d: usize,
     kt: &[f32],
+    h: usize,
     kv_len: usize,
     scale: f32,
     rows: &mut [f32],
@@ -334,22 +357,14 @@ fn scores<const R: usize, const FMA: bool>(
     while j0 < kv_len {
         let w = BLOCK.min(kv_len - j0);
         let mut acc = [[0.0f32; BLOCK]; R];
-        if w == BLOCK {
-            for dd in 0..d {
-                let k: &[f32; BLOCK] = kt[dd * kv_len + j0..][..BLOCK].try_into().expect("block");
+        for dd in 0..d {
+            // The block's keys for feature off + dd: runs of KEY_BLOCK contiguous values.
+            for s0 in (0..w).step_by(KEY_BLOCK) {
+                let ws = KEY_BLOCK.min(w - s0);
+                let k = &kt[kt_index(h, j0 + s0, off + dd)..][..ws];
                 for (r, a) in acc.iter_mut().enumerate() {
                     let qv = q[r * q_stride + off + dd];
-                    for l in 0..BLOCK {
-                        a[l] = madd::<FMA>(qv, k[l], a[l]);
-                    }
-                }
-            }
-        } else {
-            for dd in 0..d {
-                let k = &kt[dd * kv_len + j0..][..w];
-                for (r, a) in acc.iter_mut().enumerate() {
-                    let qv = q[r * q_stride + off + dd];
-                    for (x, kv) in a.iter_mut().zip(k) {
+                    for (x, kv) in a[s0..s0 + ws].iter_mut().zip(k) {
                         *x = madd::<FMA>(qv, *kv, *x);
                     }
                 }
@@ -415,7 +430,8 @@ fn context<const R: usize, const FMA: bool>(
 pub struct Attention<'a> {
     /// [rows, h] the query rows.
     pub q: &'a [f32],
-    /// [h, kv_len] the keys transposed, head-major (`head·D + dim`).
+    /// The keys transposed in blocks of 16 keys (`kt_index`; features head-major, `head·D + dim`),
+    /// at least `kt_len(h, kv_len)` floats.
     pub kt: &'a [f32],
     /// [kv_len, h] the values, one row per key.
     pub v: &'a [f32],
@@ -450,7 +466,7 @@ fn attend_block<const R: usize, const FMA: bool>(a: &Attention<'_>, rows: &mut [
     let (h, d, kv_len) = (a.h, a.d, a.kv_len);
     for head in 0..h / d {
         let off = head * d;
-        scores::<R, FMA>(a.q, h, off, d, &a.kt[off * kv_len..(off + d) * kv_len], kv_len, a.scale, rows);
+        scores::<R, FMA>(a.q, h, off, d, a.kt, h, kv_len, a.scale, rows);
         for r in 0..R {
             let row = &mut rows[r * kv_len..(r + 1) * kv_len];
             mask_row(row, a.allowed, if a.causal { a.limit + r } else { a.limit });

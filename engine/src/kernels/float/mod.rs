@@ -74,14 +74,14 @@ impl Kernels {
         dispatch!(self, add_layer_norm(x, residual, weight, bias, eps))
     }
 
-    /// `t[i][j] = x[j][i0 + i]`, see `generic::transpose` (exact: every copy gives the same
-    /// result).
-    pub fn transpose(&self, x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
+    /// The keys `k` [n, h] transposed in blocks of 16 (`generic::keys_blocked`; exact: every copy
+    /// gives the same result).
+    pub fn keys_blocked(&self, k: &[f32], h: usize, kt: &mut [f32]) {
         match self.isa() {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F.
-            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx => unsafe { x86_64::transpose_avx512::transpose(x, cols, i0, t) },
-            _ => generic::transpose(x, cols, i0, t),
+            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx => unsafe { x86_64::transpose_avx512::keys_blocked(k, h, kt) },
+            _ => generic::keys_blocked(k, h, kt),
         }
     }
 
@@ -152,15 +152,16 @@ mod tests {
                 eprintln!("skipped: {} not available on this CPU", isa.name());
                 continue;
             };
-            // Transposition against its definition: whole tiles, edges in both directions,
-            // column offsets, fewer than 16 rows or columns.
-            for (rows, cols, i0, n) in [(128usize, 256usize, 0usize, 256usize), (128, 256, 64, 80), (37, 50, 3, 45), (16, 16, 0, 16), (5, 7, 2, 3), (33, 64, 16, 17), (48, 35, 1, 33), (1, 20, 4, 16)] {
-                let x: Vec<f32> = (0..rows * cols).map(|_| r()).collect();
-                let mut t = vec![f32::NAN; n * rows];
-                k.transpose(&x, cols, i0, &mut t);
-                for i in 0..n {
-                    for j in 0..rows {
-                        assert_eq!(t[i * rows + j].to_bits(), x[j * cols + i0 + i].to_bits(), "{} transpose {rows}x{cols} i0 {i0}: t[{i}][{j}]", isa.name());
+            // Key transposition against its definition: whole tiles, a partial last block,
+            // fewer than 16 keys, hidden sizes that are not a multiple of 16.
+            for (n, h) in [(128usize, 256usize), (37, 64), (16, 16), (5, 7), (33, 48), (1, 16), (48, 35), (20, 80)] {
+                let keys: Vec<f32> = (0..n * h).map(|_| r()).collect();
+                let mut kt = vec![f32::NAN; generic::kt_len(h, n)];
+                k.keys_blocked(&keys, h, &mut kt);
+                for j in 0..n.div_ceil(16) * 16 {
+                    for f in 0..h {
+                        let want = if j < n { keys[j * h + f] } else { 0.0 };
+                        assert_eq!(kt[generic::kt_index(h, j, f)].to_bits(), want.to_bits(), "{} keys_blocked n={n} h={h}: key {j} feature {f}", isa.name());
                     }
                 }
             }
@@ -208,7 +209,9 @@ mod tests {
             {
                 let h = d * heads;
                 let q: Vec<f32> = (0..n * h).map(|_| r()).collect();
-                let kt: Vec<f32> = (0..h * kv).map(|_| r()).collect();
+                let keys: Vec<f32> = (0..kv * h).map(|_| r()).collect();
+                let mut kt = vec![f32::NAN; generic::kt_len(h, kv)];
+                generic::keys_blocked(&keys, h, &mut kt);
                 let v: Vec<f32> = (0..h * kv).map(|_| r()).collect();
                 // Odd key counts see every key (the kernels then skip the mask pass), even ones
                 // have masked keys.

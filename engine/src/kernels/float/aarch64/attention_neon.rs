@@ -62,22 +62,23 @@ unsafe fn store16(p: *mut f32, w: usize, v: [float32x4_t; 4]) {
 }
 
 impl Products for Neon {
-    /// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
+    /// `rows[r][j] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block (one
+    /// block of 16 transposed keys per register block).
     ///
     /// # Safety
-    /// `q` readable for `R` rows of `q_stride` from 0 to `d`, `kt` for `d` rows of `kv_len`, `rows`
-    /// writable for `R · kv_len`.
+    /// The contract of `Products::scores`.
     #[inline(always)]
-    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, block_stride: usize, kv_len: usize, scale: f32, rows: *mut f32) {
         let mut j0 = 0;
         while j0 < kv_len {
             let w = COLS.min(kv_len - j0);
-            // SAFETY: loads read keys j0..j0+w of row dd of `kt`, query values inside row r of `q`;
-            // stores write rows[r] at j0..j0+w.
+            // SAFETY: loads read w keys of block j0/16 at feature dd of `kt`, query values inside
+            // row r of `q`; stores write rows[r] at j0..j0+w.
             unsafe {
                 let mut acc = [[vdupq_n_f32(0.0); 4]; R];
                 for dd in 0..d {
-                    let k = load16(kt.add(dd * kv_len + j0), w);
+                    let k = load16(kt.add(j0 / 16 * block_stride + 16 * dd), w);
                     for (r, a) in acc.iter_mut().enumerate() {
                         let qv = *q.add(r * q_stride + dd);
                         for c in 0..4 {

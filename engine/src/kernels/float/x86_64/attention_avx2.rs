@@ -33,23 +33,24 @@ unsafe fn masks(w: usize) -> [__m256i; 2] {
 }
 
 impl Products for Avx2 {
-    /// `rows[r][j] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
+    /// `rows[r][j] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block (one
+    /// block of 16 transposed keys per register block).
     ///
     /// # Safety
-    /// AVX2 and FMA; `q` readable for `R` rows of `q_stride` from 0 to `d`, `kt` for `d` rows of
-    /// `kv_len`, `rows` writable for `R · kv_len`.
+    /// AVX2 and FMA; the contract of `Products::scores`.
     #[inline(always)]
-    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, block_stride: usize, kv_len: usize, scale: f32, rows: *mut f32) {
         let mut j0 = 0;
         while j0 < kv_len {
             let w = COLS.min(kv_len - j0);
-            // SAFETY: every load stays inside row `dd` of `kt` at keys j0..j0+w (masked lanes are not
+            // SAFETY: every load stays inside key block j0/16 at feature dd (masked lanes are not
             // read), every query value inside row `r` of `q`, every store inside `rows[r]` at j0..j0+w.
             unsafe {
                 let m = masks(w);
                 let mut acc = [[_mm256_setzero_ps(); 2]; R];
                 for dd in 0..d {
-                    let krow = kt.add(dd * kv_len + j0);
+                    let krow = kt.add(j0 / 16 * block_stride + 16 * dd);
                     let k = [_mm256_maskload_ps(krow, m[0]), _mm256_maskload_ps(krow.add(8), m[1])];
                     for (r, a) in acc.iter_mut().enumerate() {
                         let qv = _mm256_set1_ps(*q.add(r * q_stride + dd));

@@ -34,30 +34,31 @@ fn masks(w: usize) -> [__mmask16; VECS] {
 }
 
 impl Products for Avx512 {
-    /// `rows[r][j0..j0+w] = scale · Σ_dd q[r][dd] · kt[dd][j]` for `R` rows and every key block.
+    /// `rows[r][j0..j0+w] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block
+    /// (4 blocks of 16 transposed keys per register block).
     ///
     /// # Safety
-    /// AVX-512F; `q` readable for `R` rows of `q_stride` from `off` to `off + d`, `kt` for `d` rows of
-    /// `kv_len`, `rows` writable for `R · kv_len`.
+    /// AVX-512F; the contract of `Products::scores`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, kv_len: usize, scale: f32, rows: *mut f32) {
+    unsafe fn scores<const R: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, block_stride: usize, kv_len: usize, scale: f32, rows: *mut f32) {
         let mut j0 = 0;
         while j0 < kv_len {
             let w = COLS.min(kv_len - j0);
             let m = masks(w);
-            // SAFETY: every load stays inside row `dd` of `kt` at keys j0..j0+w (masked lanes are not
-            // read), every query value inside row `r` of `q`, every store inside `rows[r]` at j0..j0+w.
+            // SAFETY: vector c reads key block j0/16 + c (< ⌈kv_len/16⌉ whenever its mask is not
+            // empty; empty ones are not loaded) at feature dd, inside `kt` by the contract; every
+            // query value inside row `r` of `q`, every store inside `rows[r]` at j0..j0+w.
             unsafe {
                 let mut acc = [[_mm512_setzero_ps(); VECS]; R];
                 for dd in 0..d {
-                    let krow = kt.add(dd * kv_len + j0);
-                    let k = [
-                        _mm512_maskz_loadu_ps(m[0], krow),
-                        _mm512_maskz_loadu_ps(m[1], krow.add(16)),
-                        _mm512_maskz_loadu_ps(m[2], krow.add(32)),
-                        _mm512_maskz_loadu_ps(m[3], krow.add(48)),
-                    ];
+                    let k: [__m512; VECS] = core::array::from_fn(|c| {
+                        if m[c] == 0 {
+                            _mm512_setzero_ps()
+                        } else {
+                            _mm512_maskz_loadu_ps(m[c], kt.add((j0 / 16 + c) * block_stride + 16 * dd))
+                        }
+                    });
                     for (r, a) in acc.iter_mut().enumerate() {
                         let qv = _mm512_set1_ps(*q.add(r * q_stride + dd));
                         for c in 0..VECS {

@@ -1,8 +1,9 @@
-//! AVX-512 transposition, `generic::transpose`'s contract: whole 16 × 16 tiles in registers, the
-//! edges through the generic code. Moving values is exact, so the result is the generic one.
+//! AVX-512 key transposition, `generic::keys_blocked`'s contract: whole 16 × 16 tiles (16 keys ×
+//! 16 features) in registers, a partial last block and hidden sizes that are not a multiple of
+//! 16 through the generic code. Moving values is exact, so the result is the generic one.
 //!
-//! A tile is 16 row loads, 64 shuffles and 16 column stores (the generic tile moved each value
-//! through a stack array: 3.9% of a seq-128 pass in `perf`, 2.2% now):
+//! A tile is 16 row loads, 64 shuffles and 16 stores of one block's feature rows (the generic
+//! tile moved each value through a stack array: 3.9% of a seq-128 pass in `perf`, 2.2% now):
 //!
 //! ```text
 //! unpack{lo,hi}_ps  rows 2r, 2r+1        → pairs of rows, per 128-bit lane
@@ -12,40 +13,32 @@
 
 use core::arch::x86_64::*;
 
-use crate::kernels::float::generic;
+use crate::kernels::float::generic::{self, kt_len, KEY_BLOCK};
 
-const B: usize = 16;
+const B: usize = KEY_BLOCK;
 
-/// See `generic::transpose`.
+/// See `generic::keys_blocked`.
 ///
 /// # Safety
 /// The CPU must support AVX-512F. (Bounds are checked here.)
 #[target_feature(enable = "avx512f")]
-pub unsafe fn transpose(x: &[f32], cols: usize, i0: usize, t: &mut [f32]) {
-    let rows = if cols == 0 { 0 } else { x.len() / cols };
-    let n = if rows == 0 { 0 } else { t.len() / rows };
-    if n == 0 {
-        return;
+pub unsafe fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
+    let n = if h == 0 { 0 } else { k.len() / h };
+    if n == 0 || h % B != 0 {
+        return generic::keys_blocked(k, h, kt);
     }
-    assert!(i0 + n <= cols, "transpose: columns {i0}..{} of {cols}", i0 + n);
-    let (full_rows, full_cols) = (rows / B * B, n / B * B);
-    for j0 in (0..full_rows).step_by(B) {
-        for c0 in (0..full_cols).step_by(B) {
-            // SAFETY: rows j0..j0+16 ≤ rows at columns i0+c0..i0+c0+16 ≤ i0+n ≤ cols are inside
-            // x (rows·cols ≤ x.len()); t rows c0..c0+16 ≤ n at j0..j0+16 ≤ rows inside t.
-            unsafe { tile(x.as_ptr().add(j0 * cols + i0 + c0), cols, t.as_mut_ptr().add(c0 * rows + j0), rows) };
+    let kt = &mut kt[..kt_len(h, n)];
+    let full = n / B * B;
+    for j0 in (0..full).step_by(B) {
+        for f0 in (0..h).step_by(B) {
+            // SAFETY: keys j0..j0+16 ≤ n at features f0..f0+16 ≤ h are inside k (n·h ≤ k.len());
+            // the block's rows f0..f0+16 of 16 floats start at (j0/16·h + f0)·16 and end within
+            // kt_len(h, n) (checked by the slice above).
+            unsafe { tile(k.as_ptr().add(j0 * h + f0), h, kt.as_mut_ptr().add((j0 / B * h + f0) * B), B) };
         }
     }
-    // Edges: the columns past the whole tiles (every row), then the rows past them.
-    if full_cols < n {
-        generic::transpose(x, cols, i0 + full_cols, &mut t[full_cols * rows..n * rows]);
-    }
-    if full_rows < rows {
-        for i in 0..full_cols {
-            for j in full_rows..rows {
-                t[i * rows + j] = x[j * cols + i0 + i];
-            }
-        }
+    if full < n {
+        generic::keys_blocked(&k[full * h..n * h], h, &mut kt[full * h..]);
     }
 }
 
