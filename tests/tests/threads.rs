@@ -41,6 +41,9 @@ fn electra_small_int8_is_thread_count_invariant() {
     for wt in [WeightType::Int8, WeightType::F32] {
         let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, wt)).unwrap().bytes);
         check(&bytes, 2, 77);
+        // One batch row: each thread transposes its own keys (`layer::keys_in_region`), in
+        // chunks of 16 rows with a partial last block.
+        check(&bytes, 1, 77);
     }
 }
 
@@ -50,5 +53,6 @@ fn fixtures_are_thread_count_invariant() {
         let bytes = fx.convert(WeightType::Int8).unwrap();
         let seq = Model::from_bytes(&bytes).unwrap().config().max_position_embeddings as usize;
         check(&bytes, 3, seq);
+        check(&bytes, 1, seq);
     }
 }

@@ -46,8 +46,9 @@ pub struct KeyValues<'k> {
     pub kv_len: usize,
 }
 
-/// Appends this call's keys and values to the cache (if any), then transposes every batch row's
-/// keys into `kt` and writes the key mask into `allowed`.
+/// Appends this call's keys and values to the cache (if any), then (with `transpose`; else the
+/// layer's threads did it, see `layer::keys_in_region`) transposes every batch row's keys into
+/// `kt` and writes the key mask into `allowed`.
 #[allow(clippy::too_many_arguments)]
 pub fn keys<'k>(
     c: &Config,
@@ -59,6 +60,7 @@ pub fn keys<'k>(
     k: &'k [f32],
     v: &'k [f32],
     kt: &'k mut [f32],
+    transpose: bool,
     allowed: &'k mut [f32],
     kernels: Kernels,
 ) -> KeyValues<'k> {
@@ -90,7 +92,7 @@ pub fn keys<'k>(
             };
             *a = if ok { 1.0 } else { 0.0 };
         }
-        if c.position_embedding_type == PositionEmbeddingType::Absolute {
+        if transpose && c.position_embedding_type == PositionEmbeddingType::Absolute {
             // kt[b] in blocks of 16 keys (`generic::kt_index`), blocks split across threads.
             let kb = &k[b * stride * h..][..kv_len * h];
             let width = h * KEY_BLOCK;

@@ -17,12 +17,23 @@
 use super::kv_cache::KvCache;
 use super::weights::LayerWeights;
 use super::{attention, feed_forward, Inputs, Scratch};
-use crate::config::Config;
+use crate::config::{Config, PositionEmbeddingType};
+use crate::kernels::float::generic::{kt_len, KEY_BLOCK};
 use crate::ops::linear::QuantBuf;
 use crate::ops::parallel::{self, Rows};
 
-/// Chunk starts are multiples of 8 rows, the AVX-512 GEMM's row block.
-const ALIGN: usize = 8;
+/// Chunk starts are multiples of 16 rows: a block of transposed keys (`generic::KEY_BLOCK`),
+/// and a multiple of the GEMMs' row blocks (8 for AVX-512, 16 and 32 for AMX).
+const ALIGN: usize = KEY_BLOCK;
+
+/// Whether each thread transposes the keys of its own rows in the parallel region (into
+/// `kt_next`, for the next layer), rather than the whole layer's keys being transposed between the
+/// regions (`attention::keys`): one batch row (so that the thread's 16-row chunks are whole key
+/// blocks), no cache (whose past keys need transposing too), absolute positions. This removes a
+/// fork and join per layer and the pass's one stretch of serial-bound work.
+pub fn keys_in_region(c: &Config, inputs: &Inputs<'_>, cached: bool) -> bool {
+    inputs.batch == 1 && !cached && c.position_embedding_type == PositionEmbeddingType::Absolute
+}
 
 /// int8 bytes per row of the activation-quantization buffer.
 fn quant_width(bufs: &Scratch<'_>, t: usize) -> usize {
@@ -30,7 +41,7 @@ fn quant_width(bufs: &Scratch<'_>, t: usize) -> usize {
 }
 
 /// The first layer's `q, k, v` from `bufs.x` (later layers get theirs from `forward`).
-pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, bufs: &mut Scratch<'_>) {
+pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, in_region: bool, bufs: &mut Scratch<'_>) {
     let h = c.hidden_size as usize;
     let kernels = bufs.quant.kernels;
     let qw = quant_width(bufs, t);
@@ -39,6 +50,7 @@ pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, bufs: &mut Scratch<'
         q: &mut bufs.q[..t * h],
         k: &mut bufs.k[..t * h],
         v: &mut bufs.v[..t * h],
+        kt: kt_rows(bufs.kt, h, t, in_region),
         quant_q: &mut bufs.quant.q[..t * qw],
         scales: &mut bufs.quant.scales[..t],
         h,
@@ -47,6 +59,9 @@ pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, bufs: &mut Scratch<'
     parallel::for_rows(t, ALIGN, 3 * h * h, rows, |_, r| {
         let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
         attention::project_qkv(lw, r.x, r.q, r.k, r.v, &mut quant);
+        if in_region {
+            kernels.keys_blocked(r.k, h, r.kt);
+        }
     });
 }
 
@@ -69,7 +84,8 @@ pub fn forward(
     let kernels = bufs.quant.kernels;
     let qw = quant_width(bufs, t);
 
-    let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, bufs.allowed, kernels);
+    let in_region = keys_in_region(c, inputs, cache.is_some());
+    let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, !in_region, bufs.allowed, kernels);
 
     let kv_len = kv.kv_len;
     let rows = LayerRows {
@@ -81,6 +97,7 @@ pub fn forward(
         inter: &mut bufs.inter[..t * i],
         k_next: &mut bufs.k_next[..t * h],
         v_next: &mut bufs.v_next[..t * h],
+        kt_next: kt_rows(bufs.kt_next, h, t, in_region),
         quant_q: &mut bufs.quant.q[..t * qw],
         scales: &mut bufs.quant.scales[..t],
         h,
@@ -98,6 +115,9 @@ pub fn forward(
             // This thread's query rows are done with `q`; keys and values go to the spare
             // buffers, since other threads still read this layer's.
             attention::project_qkv(next, r.x, r.q, r.k_next, r.v_next, &mut quant);
+            if in_region {
+                kernels.keys_blocked(r.k_next, h, r.kt_next);
+            }
         }
     });
 }
@@ -108,10 +128,29 @@ struct QkvRows<'a> {
     q: &'a mut [f32],
     k: &'a mut [f32],
     v: &'a mut [f32],
+    /// The rows' transposed keys (empty unless in region; see `kt_rows`).
+    kt: &'a mut [f32],
     quant_q: &'a mut [i8],
     scales: &'a mut [f32],
     h: usize,
     qw: usize,
+}
+
+/// The transposed-key buffer as rows of `h` (chunks start at multiples of 16 rows, so a chunk's
+/// keys are whole blocks: rows r0..r1 are floats r0·h..r1·h, the last chunk also holding its
+/// block's padding), or nothing when the keys are transposed between the regions.
+fn kt_rows(kt: &mut [f32], h: usize, t: usize, in_region: bool) -> &mut [f32] {
+    if in_region {
+        &mut kt[..kt_len(h, t)]
+    } else {
+        &mut []
+    }
+}
+
+/// `kt` split at row `r` (a multiple of 16), or two empty halves when it is empty.
+fn split_kt(kt: &mut [f32], r: usize, h: usize) -> (&mut [f32], &mut [f32]) {
+    let at = (r * h).min(kt.len());
+    kt.split_at_mut(at)
 }
 
 impl Rows for QkvRows<'_> {
@@ -121,11 +160,12 @@ impl Rows for QkvRows<'_> {
         let (q0, q1) = self.q.split_at_mut(r * h);
         let (k0, k1) = self.k.split_at_mut(r * h);
         let (v0, v1) = self.v.split_at_mut(r * h);
+        let (t0, t1) = split_kt(self.kt, r, h);
         let (b0, b1) = self.quant_q.split_at_mut(r * qw);
         let (s0, s1) = self.scales.split_at_mut(r);
         (
-            QkvRows { x: x0, q: q0, k: k0, v: v0, quant_q: b0, scales: s0, h, qw },
-            QkvRows { x: x1, q: q1, k: k1, v: v1, quant_q: b1, scales: s1, h, qw },
+            QkvRows { x: x0, q: q0, k: k0, v: v0, kt: t0, quant_q: b0, scales: s0, h, qw },
+            QkvRows { x: x1, q: q1, k: k1, v: v1, kt: t1, quant_q: b1, scales: s1, h, qw },
         )
     }
 }
@@ -141,6 +181,7 @@ struct LayerRows<'a> {
     inter: &'a mut [f32],
     k_next: &'a mut [f32],
     v_next: &'a mut [f32],
+    kt_next: &'a mut [f32],
     quant_q: &'a mut [i8],
     scales: &'a mut [f32],
     h: usize,
@@ -160,11 +201,12 @@ impl Rows for LayerRows<'_> {
         let (i0, i1) = self.inter.split_at_mut(r * i);
         let (k0, k1) = self.k_next.split_at_mut(r * h);
         let (v0, v1) = self.v_next.split_at_mut(r * h);
+        let (t0, t1) = split_kt(self.kt_next, r, h);
         let (b0, b1) = self.quant_q.split_at_mut(r * qw);
         let (s0, s1) = self.scales.split_at_mut(r);
         (
-            LayerRows { q: q0, scores: sc0, ctx: c0, a: a0, x: x0, inter: i0, k_next: k0, v_next: v0, quant_q: b0, scales: s0, h, i, kv_len, qw },
-            LayerRows { q: q1, scores: sc1, ctx: c1, a: a1, x: x1, inter: i1, k_next: k1, v_next: v1, quant_q: b1, scales: s1, h, i, kv_len, qw },
+            LayerRows { q: q0, scores: sc0, ctx: c0, a: a0, x: x0, inter: i0, k_next: k0, v_next: v0, kt_next: t0, quant_q: b0, scales: s0, h, i, kv_len, qw },
+            LayerRows { q: q1, scores: sc1, ctx: c1, a: a1, x: x1, inter: i1, k_next: k1, v_next: v1, kt_next: t1, quant_q: b1, scales: s1, h, i, kv_len, qw },
         )
     }
 }

@@ -27,10 +27,11 @@ impl Layout {
         }
     }
 
-    fn sizes(&self) -> [usize; 16] {
+    fn sizes(&self) -> [usize; 17] {
         let t = self.tokens;
         let th = t.saturating_mul(self.hidden);
         let wide = self.hidden.max(self.embedding);
+        let kt = self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len.saturating_add(15) / 16 * 16);
         [
             th,                                      // x
             t.saturating_mul(self.embedding),        // emb
@@ -45,11 +46,11 @@ impl Layout {
             // int8 activations: T·max(E, H, I) bytes, as f32 slots
             t.saturating_mul(wide.max(self.intermediate)).div_ceil(4),
             t,                                       // their per-row scales
-            // keys transposed, in whole blocks of 16 keys
-            self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len.saturating_add(15) / 16 * 16),
+            kt,                                      // keys transposed, whole blocks of 16
             self.batch.saturating_mul(self.kv_len),  // key mask
             th,                                      // k_next
             th,                                      // v_next
+            kt,                                      // kt_next
         ]
     }
 
@@ -112,6 +113,9 @@ pub struct Scratch<'s> {
     /// (swapped with `k`, `v` between layers).
     pub k_next: &'s mut [f32],
     pub v_next: &'s mut [f32],
+    /// The next layer's keys transposed, when the layer's threads transpose their own keys
+    /// (`layer::keys_in_region`; swapped with `kt` between layers).
+    pub kt_next: &'s mut [f32],
 }
 
 /// The first `n` slots of `r` and what follows their whole lines.
@@ -126,7 +130,7 @@ impl<'s> Scratch<'s> {
         if buf.len() < needed {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
-        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15] = layout.sizes();
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16] = layout.sizes();
         // Skip to a 64-byte boundary (buf is at least 4-byte aligned, so ≤ 15 slots); whole lines
         // per buffer keep every later one on a boundary too.
         let skip = (64 - buf.as_ptr() as usize % 64) % 64 / 4;
@@ -146,8 +150,9 @@ impl<'s> Scratch<'s> {
         let (kt, r) = take(r, s12);
         let (allowed, r) = take(r, s13);
         let (k_next, r) = take(r, s14);
-        let (v_next, _) = take(r, s15);
+        let (v_next, r) = take(r, s15);
+        let (kt_next, _) = take(r, s16);
         let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales, kernels };
-        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed, k_next, v_next })
+        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed, k_next, v_next, kt_next })
     }
 }
