@@ -1,18 +1,21 @@
 //! The encoder layers (`ElectraLayer`, post-LayerNorm) over the token rows `x` [T, H], in place:
 //!
 //! ```text
-//! q, k, v = x·W{q,k,v}ᵀ + b                                   rows split across threads
-//! keys    = cache append, kᵀ per batch row, key mask          between the regions
+//! q, k, v = x·W{q,k,v}ᵀ + b, kᵀ in 16-key blocks              rows split across threads
+//! keys    = cache append, (kᵀ per batch row,) key mask        between the regions
 //! a       = LayerNorm(attention(q, k, v)·Woᵀ + bo + x)        rows split across threads,
 //! x       = LayerNorm(act(a·Wiᵀ + bi)·W2ᵀ + b2 + a)           in one region, which also
 //! q, k, v = the next layer's projections of those rows        computes the next Q, K, V
+//!           and their kᵀ blocks
 //! ```
 //!
 //! Everything but the keys is local to a token row, so a pass forks and joins once per layer
 //! (plus once for the first projections) whatever the thread count, and each thread quantizes,
-//! multiplies and normalizes its own rows. The next layer's keys and values go to `k_next` and
-//! `v_next` (other threads still read this layer's). A row's result does not depend on the split
-//! (tested for 1–4 threads).
+//! multiplies and normalizes its own rows. The next layer's keys and values go to `k_next`,
+//! `v_next` and `kt_next` (other threads still read this layer's). With one batch row and no
+//! cache, each thread also transposes its own keys (`keys_in_region`); otherwise `keys`
+//! transposes them all between the regions. A row's result does not depend on the split (tested
+//! for 1–4 threads).
 
 use super::kv_cache::KvCache;
 use super::weights::LayerWeights;
