@@ -23,7 +23,7 @@ use super::{attention, feed_forward, Inputs, Scratch};
 use crate::config::{Config, PositionEmbeddingType};
 use crate::kernels::float::generic::{kt_len, KEY_BLOCK};
 use crate::ops::linear::QuantBuf;
-use crate::ops::parallel::{self, Rows};
+use crate::ops::parallel::{self, In, Out};
 
 /// Chunk starts are multiples of 16 rows: a block of transposed keys (`generic::KEY_BLOCK`),
 /// and a multiple of the GEMMs' row blocks (8 for AVX-512, 16 and 32 for AMX).
@@ -48,22 +48,18 @@ pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, in_region: bool, buf
     let h = c.hidden_size as usize;
     let kernels = bufs.quant.kernels;
     let qw = quant_width(bufs, t);
-    let rows = QkvRows {
-        x: &bufs.x[..t * h],
-        q: &mut bufs.q[..t * h],
-        k: &mut bufs.k[..t * h],
-        v: &mut bufs.v[..t * h],
-        kt: kt_rows(bufs.kt, h, t, in_region),
-        quant_q: &mut bufs.quant.q[..t * qw],
-        scales: &mut bufs.quant.scales[..t],
-        h,
-        qw,
-    };
-    parallel::for_rows(t, ALIGN, 3 * h * h, rows, |_, r| {
-        let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
-        attention::project_qkv(lw, r.x, r.q, r.k, r.v, &mut quant);
+    let rows = (
+        In(&bufs.x[..t * h], h),
+        (Out(&mut bufs.q[..t * h], h), Out(&mut bufs.k[..t * h], h), Out(&mut bufs.v[..t * h], h)),
+        Out(kt_rows(bufs.kt, h, t, in_region), h),
+        Out(&mut bufs.quant.q[..t * qw], qw),
+        Out(&mut bufs.quant.scales[..t], 1),
+    );
+    parallel::for_rows(t, ALIGN, 3 * h * h, rows, |_, (In(x, _), (Out(q, _), Out(k, _), Out(v, _)), Out(kt, _), Out(quant_q, _), Out(scales, _))| {
+        let mut quant = QuantBuf { q: quant_q, scales, kernels };
+        attention::project_qkv(lw, x, q, k, v, &mut quant);
         if in_region {
-            kernels.keys_blocked(r.k, h, r.kt);
+            kernels.keys_blocked(k, h, kt);
         }
     });
 }
@@ -91,52 +87,30 @@ pub fn forward(
     let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, !in_region, bufs.allowed, kernels);
 
     let kv_len = kv.kv_len;
-    let rows = LayerRows {
-        q: &mut bufs.q[..t * h],
-        scores: &mut bufs.scores[..t * kv_len],
-        ctx: &mut bufs.ctx[..t * h],
-        a: &mut bufs.a[..t * h],
-        x: &mut bufs.x[..t * h],
-        inter: &mut bufs.inter[..t * i],
-        k_next: &mut bufs.k_next[..t * h],
-        v_next: &mut bufs.v_next[..t * h],
-        kt_next: kt_rows(bufs.kt_next, h, t, in_region),
-        quant_q: &mut bufs.quant.q[..t * qw],
-        scales: &mut bufs.quant.scales[..t],
-        h,
-        i,
-        kv_len,
-        qw,
-    };
+    // The rows' buffers; the next layer's keys and values (and their transposition) go to the
+    // spare `_next` buffers, since other threads still read this layer's.
+    let rows = (
+        (Out(&mut bufs.q[..t * h], h), Out(&mut bufs.scores[..t * kv_len], kv_len), Out(&mut bufs.ctx[..t * h], h)),
+        (Out(&mut bufs.a[..t * h], h), Out(&mut bufs.x[..t * h], h), Out(&mut bufs.inter[..t * i], i)),
+        (Out(&mut bufs.k_next[..t * h], h), Out(&mut bufs.v_next[..t * h], h), Out(kt_rows(bufs.kt_next, h, t, in_region), h)),
+        Out(&mut bufs.quant.q[..t * qw], qw),
+        Out(&mut bufs.quant.scales[..t], 1),
+    );
     let work = 2 * kv_len * h + (h + 2 * i) * h + if next.is_some() { 3 * h * h } else { 0 };
     parallel::for_rows(t, ALIGN, work, rows, |r0, r| {
-        let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
-        attention::attend(c, lw.distance_embedding, &kv, seq, r0, r.q, r.scores, r.ctx, kernels);
-        attention::output(lw, c, r.ctx, r.x, r.a, &mut quant);
-        feed_forward::forward(lw, c, r.a, r.inter, r.x, &mut quant);
+        let ((Out(q, _), Out(scores, _), Out(ctx, _)), (Out(a, _), Out(x, _), Out(inter, _)), (Out(k_next, _), Out(v_next, _), Out(kt_next, _)), Out(quant_q, _), Out(scales, _)) = r;
+        let mut quant = QuantBuf { q: quant_q, scales, kernels };
+        attention::attend(c, lw.distance_embedding, &kv, seq, r0, q, scores, ctx, kernels);
+        attention::output(lw, c, ctx, x, a, &mut quant);
+        feed_forward::forward(lw, c, a, inter, x, &mut quant);
         if let Some(next) = next {
-            // This thread's query rows are done with `q`; keys and values go to the spare
-            // buffers, since other threads still read this layer's.
-            attention::project_qkv(next, r.x, r.q, r.k_next, r.v_next, &mut quant);
+            // This thread's query rows are done with `q`.
+            attention::project_qkv(next, x, q, k_next, v_next, &mut quant);
             if in_region {
-                kernels.keys_blocked(r.k_next, h, r.kt_next);
+                kernels.keys_blocked(k_next, h, kt_next);
             }
         }
     });
-}
-
-/// The rows Q, K and V are computed on.
-struct QkvRows<'a> {
-    x: &'a [f32],
-    q: &'a mut [f32],
-    k: &'a mut [f32],
-    v: &'a mut [f32],
-    /// The rows' transposed keys (empty unless in region; see `kt_rows`).
-    kt: &'a mut [f32],
-    quant_q: &'a mut [i8],
-    scales: &'a mut [f32],
-    h: usize,
-    qw: usize,
 }
 
 /// The transposed-key buffer as rows of `h` (chunks start at multiples of 16 rows, so a chunk's
@@ -147,69 +121,5 @@ fn kt_rows(kt: &mut [f32], h: usize, t: usize, in_region: bool) -> &mut [f32] {
         &mut kt[..kt_len(h, t)]
     } else {
         &mut []
-    }
-}
-
-/// `kt` split at row `r` (a multiple of 16), or two empty halves when it is empty.
-fn split_kt(kt: &mut [f32], r: usize, h: usize) -> (&mut [f32], &mut [f32]) {
-    let at = (r * h).min(kt.len());
-    kt.split_at_mut(at)
-}
-
-impl Rows for QkvRows<'_> {
-    fn split_at_row(self, r: usize) -> (Self, Self) {
-        let (h, qw) = (self.h, self.qw);
-        let (x0, x1) = self.x.split_at(r * h);
-        let (q0, q1) = self.q.split_at_mut(r * h);
-        let (k0, k1) = self.k.split_at_mut(r * h);
-        let (v0, v1) = self.v.split_at_mut(r * h);
-        let (t0, t1) = split_kt(self.kt, r, h);
-        let (b0, b1) = self.quant_q.split_at_mut(r * qw);
-        let (s0, s1) = self.scales.split_at_mut(r);
-        (
-            QkvRows { x: x0, q: q0, k: k0, v: v0, kt: t0, quant_q: b0, scales: s0, h, qw },
-            QkvRows { x: x1, q: q1, k: k1, v: v1, kt: t1, quant_q: b1, scales: s1, h, qw },
-        )
-    }
-}
-
-/// The rows of everything after the keys: queries in, layer output (`x`) and the next layer's
-/// projections out.
-struct LayerRows<'a> {
-    q: &'a mut [f32],
-    scores: &'a mut [f32],
-    ctx: &'a mut [f32],
-    a: &'a mut [f32],
-    x: &'a mut [f32],
-    inter: &'a mut [f32],
-    k_next: &'a mut [f32],
-    v_next: &'a mut [f32],
-    kt_next: &'a mut [f32],
-    quant_q: &'a mut [i8],
-    scales: &'a mut [f32],
-    h: usize,
-    i: usize,
-    kv_len: usize,
-    qw: usize,
-}
-
-impl Rows for LayerRows<'_> {
-    fn split_at_row(self, r: usize) -> (Self, Self) {
-        let (h, i, kv_len, qw) = (self.h, self.i, self.kv_len, self.qw);
-        let (q0, q1) = self.q.split_at_mut(r * h);
-        let (sc0, sc1) = self.scores.split_at_mut(r * kv_len);
-        let (c0, c1) = self.ctx.split_at_mut(r * h);
-        let (a0, a1) = self.a.split_at_mut(r * h);
-        let (x0, x1) = self.x.split_at_mut(r * h);
-        let (i0, i1) = self.inter.split_at_mut(r * i);
-        let (k0, k1) = self.k_next.split_at_mut(r * h);
-        let (v0, v1) = self.v_next.split_at_mut(r * h);
-        let (t0, t1) = split_kt(self.kt_next, r, h);
-        let (b0, b1) = self.quant_q.split_at_mut(r * qw);
-        let (s0, s1) = self.scales.split_at_mut(r);
-        (
-            LayerRows { q: q0, scores: sc0, ctx: c0, a: a0, x: x0, inter: i0, k_next: k0, v_next: v0, kt_next: t0, quant_q: b0, scales: s0, h, i, kv_len, qw },
-            LayerRows { q: q1, scores: sc1, ctx: c1, a: a1, x: x1, inter: i1, k_next: k1, v_next: v1, kt_next: t1, quant_q: b1, scales: s1, h, i, kv_len, qw },
-        )
     }
 }

@@ -45,10 +45,53 @@ where
 }
 
 /// A bundle of row-major buffers that all hold the same rows (the token rows of a layer), split
-/// at a row boundary into two bundles of the same kind.
+/// at a row boundary into two bundles of the same kind: a buffer (`Out`, `In`) or a tuple of them.
 pub trait Rows: Sized + Send {
     fn split_at_row(self, row: usize) -> (Self, Self);
 }
+
+/// A buffer the rows write: `.1` values per row. A split past its end leaves the second part
+/// empty (an empty buffer stays empty).
+pub struct Out<'a, T>(pub &'a mut [T], pub usize);
+
+/// A buffer the rows read: `.1` values per row.
+pub struct In<'a, T>(pub &'a [T], pub usize);
+
+impl<T: Send> Rows for Out<'_, T> {
+    fn split_at_row(self, row: usize) -> (Self, Self) {
+        let (a, b) = self.0.split_at_mut(row.saturating_mul(self.1).min(self.0.len()));
+        (Out(a, self.1), Out(b, self.1))
+    }
+}
+
+impl<T: Sync> Rows for In<'_, T> {
+    fn split_at_row(self, row: usize) -> (Self, Self) {
+        let (a, b) = self.0.split_at(row.saturating_mul(self.1).min(self.0.len()));
+        (In(a, self.1), In(b, self.1))
+    }
+}
+
+/// Tuples of `Rows` split element by element.
+macro_rules! tuple_rows {
+    ($($t:ident $v:ident $i:tt),+) => {
+        impl<$($t: Rows),+> Rows for ($($t,)+) {
+            fn split_at_row(self, row: usize) -> (Self, Self) {
+                $(let $v = self.$i.split_at_row(row);)+
+                (($($v.0,)+), ($($v.1,)+))
+            }
+        }
+    };
+}
+tuple_rows!(A a 0, B b 1);
+tuple_rows!(A a 0, B b 1, C c 2);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
+tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
 
 /// Calls `f(first_row, chunk)` once per chunk of `data`'s `rows` rows: one chunk per thread
 /// (chunk starts aligned to `align` rows), in parallel when the work (`work_per_row` per row) is

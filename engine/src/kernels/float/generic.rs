@@ -148,7 +148,7 @@ pub const fn kt_len(h: usize, kv_len: usize) -> usize {
 /// 16-float row was a `memmove` call). Panics if `kt` is shorter than `kt_len(h, n)`.
 pub fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
     const B: usize = KEY_BLOCK;
-    let n = if h == 0 { 0 } else { k.len() / h };
+    let n = k.len().checked_div(h).unwrap_or(0);
     let kt = &mut kt[..kt_len(h, n)];
     let mut tile = [[0.0f32; B]; B];
     for j0 in (0..n).step_by(B) {

@@ -5,7 +5,7 @@ use crate::format::names::HeadTensor as T;
 use crate::model::weights::{Linear, Weights};
 use crate::model::Scratch;
 use crate::ops::linear::{self, QuantBuf};
-use crate::ops::parallel::{self, Rows};
+use crate::ops::parallel::{self, In, Out};
 use crate::ops::activations;
 use crate::Error;
 
@@ -29,50 +29,16 @@ pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut
     let h = w.config.hidden_size as usize;
     let kernels = bufs.quant.kernels;
     let qw = bufs.quant.q.len() / tokens.max(1);
-    let rows = HeadRows {
-        x: &bufs.x[..tokens * h],
-        hidden: &mut bufs.head[..tokens * h],
-        out: &mut out[..tokens],
-        quant_q: &mut bufs.quant.q[..tokens * qw],
-        scales: &mut bufs.quant.scales[..tokens],
-        h,
-        qw,
-    };
+    let rows = (In(&bufs.x[..tokens * h], h), Out(&mut bufs.head[..tokens * h], h), Out(&mut out[..tokens], 1), Out(&mut bufs.quant.q[..tokens * qw], qw), Out(&mut bufs.quant.scales[..tokens], 1));
     // Local to each token row: one parallel region for both linears and the activation.
-    parallel::for_rows(tokens, 8, h * h, rows, |_, r| {
-        let mut quant = QuantBuf { q: r.quant_q, scales: r.scales, kernels };
-        let n = r.out.len();
-        let input = linear::prepare(r.x, n, h, &[&head.dense], &mut quant);
-        linear::linear_rows(&input, &head.dense, r.hidden);
-        activations::activate_in_place(w.config.hidden_act, r.hidden, head.act_weight, kernels);
-        let input = linear::prepare(r.hidden, n, h, &[&head.dense_prediction], &mut quant);
-        linear::linear_rows(&input, &head.dense_prediction, r.out);
+    parallel::for_rows(tokens, 8, h * h, rows, |_, (In(x, _), Out(hidden, _), Out(out, _), Out(q, _), Out(scales, _))| {
+        let mut quant = QuantBuf { q, scales, kernels };
+        let n = out.len();
+        let input = linear::prepare(x, n, h, &[&head.dense], &mut quant);
+        linear::linear_rows(&input, &head.dense, hidden);
+        activations::activate_in_place(w.config.hidden_act, hidden, head.act_weight, kernels);
+        let input = linear::prepare(hidden, n, h, &[&head.dense_prediction], &mut quant);
+        linear::linear_rows(&input, &head.dense_prediction, out);
     });
     Ok(())
-}
-
-/// The token rows the head runs on: one logit per row.
-struct HeadRows<'a> {
-    x: &'a [f32],
-    hidden: &'a mut [f32],
-    out: &'a mut [f32],
-    quant_q: &'a mut [i8],
-    scales: &'a mut [f32],
-    h: usize,
-    qw: usize,
-}
-
-impl Rows for HeadRows<'_> {
-    fn split_at_row(self, r: usize) -> (Self, Self) {
-        let (h, qw) = (self.h, self.qw);
-        let (x0, x1) = self.x.split_at(r * h);
-        let (g0, g1) = self.hidden.split_at_mut(r * h);
-        let (o0, o1) = self.out.split_at_mut(r);
-        let (b0, b1) = self.quant_q.split_at_mut(r * qw);
-        let (s0, s1) = self.scales.split_at_mut(r);
-        (
-            HeadRows { x: x0, hidden: g0, out: o0, quant_q: b0, scales: s0, h, qw },
-            HeadRows { x: x1, hidden: g1, out: o1, quant_q: b1, scales: s1, h, qw },
-        )
-    }
 }

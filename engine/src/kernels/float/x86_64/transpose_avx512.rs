@@ -23,8 +23,8 @@ const B: usize = KEY_BLOCK;
 /// The CPU must support AVX-512F. (Bounds are checked here.)
 #[target_feature(enable = "avx512f")]
 pub unsafe fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
-    let n = if h == 0 { 0 } else { k.len() / h };
-    if n == 0 || h % B != 0 {
+    let n = k.len().checked_div(h).unwrap_or(0);
+    if n == 0 || !h.is_multiple_of(B) {
         return generic::keys_blocked(k, h, kt);
     }
     let kt = &mut kt[..kt_len(h, n)];
