@@ -49,7 +49,9 @@ pub fn forward(
         // the spare buffers.
         core::mem::swap(&mut bufs.k, &mut bufs.k_next);
         core::mem::swap(&mut bufs.v, &mut bufs.v_next);
-        core::mem::swap(&mut bufs.kt, &mut bufs.kt_next);
+        if in_region {
+            core::mem::swap(&mut bufs.kt, &mut bufs.kt_next);
+        }
         if let Some(o) = observer.as_deref_mut() {
             // The layer leaves its attention block's output in `a`, which the FFN read.
             o.observe(layer_index, Site::FeedForwardInput, &bufs.a[..th]);

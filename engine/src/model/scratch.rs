@@ -50,13 +50,14 @@ impl Layout {
             self.batch.saturating_mul(self.kv_len),  // key mask
             th,                                      // k_next
             th,                                      // v_next
-            kt,                                      // kt_next
+            // kt_next: only one batch row transposes its keys in the layer region
+            if self.batch == 1 { kt } else { 0 },
         ]
     }
 
     pub fn len(&self) -> usize {
-        // Every buffer starts on a 64-byte boundary (see `carve`): ALIGN_SLACK for the first,
-        // each size rounded up to whole lines.
+        // Every buffer starts on a line boundary (see `carve`): ALIGN_SLACK for the first, each
+        // size rounded up to whole lines.
         self.sizes().iter().fold(ALIGN_SLACK, |a, &b| a.saturating_add(padded(b)))
     }
 
@@ -65,7 +66,7 @@ impl Layout {
     }
 }
 
-/// f32 slots `carve` may skip so the buffers start on 64-byte boundaries (the caller's slice is
+/// f32 slots `carve` may skip so the buffers start on line boundaries (the caller's slice is
 /// only 4-byte aligned; a large `Vec` from glibc starts 16 bytes past one). Misaligned rows cost
 /// on every ISA and most on AVX-512, where each 64-byte load or store then touches two lines:
 /// - AMX tile loads of int8 rows: a 32 × 32 × 256 block took 333 ns from misaligned rows, 139 ns
@@ -73,12 +74,16 @@ impl Layout {
 /// - the f32 buffers (GEMM outputs, LayerNorm, GELU, quantization, attention): they all started
 ///   16 bytes past a boundary; aligned, the seq-128 pass went from 5.97–6.32 ms to 5.22–5.38 ms
 ///   (`electra bench`, 6 alternating pairs).
-const ALIGN_SLACK: usize = 16;
+const ALIGN_SLACK: usize = LINE_F32 - 1;
 
-/// f32 per 64-byte line.
+/// f32 per cache line: 64-byte lines on the application cores the SIMD kernels target. A
+/// Cortex-M has no line to straddle and counts every byte of RAM, so there nothing is padded.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 const LINE_F32: usize = 16;
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+const LINE_F32: usize = 1;
 
-/// `n` rounded up to whole 64-byte lines of f32.
+/// `n` rounded up to whole lines of f32.
 fn padded(n: usize) -> usize {
     n.saturating_add(LINE_F32 - 1) / LINE_F32 * LINE_F32
 }
@@ -114,7 +119,7 @@ pub struct Scratch<'s> {
     pub k_next: &'s mut [f32],
     pub v_next: &'s mut [f32],
     /// The next layer's keys transposed, when the layer's threads transpose their own keys
-    /// (`layer::keys_in_region`; swapped with `kt` between layers).
+    /// (`layer::keys_in_region`; swapped with `kt` between layers). Empty unless batch is 1.
     pub kt_next: &'s mut [f32],
 }
 
@@ -131,9 +136,10 @@ impl<'s> Scratch<'s> {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
         let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16] = layout.sizes();
-        // Skip to a 64-byte boundary (buf is at least 4-byte aligned, so ≤ 15 slots); whole lines
-        // per buffer keep every later one on a boundary too.
-        let skip = (64 - buf.as_ptr() as usize % 64) % 64 / 4;
+        // Skip to a line boundary (buf is at least 4-byte aligned, so ≤ ALIGN_SLACK slots); whole
+        // lines per buffer keep every later one on a boundary too.
+        let line = LINE_F32 * 4;
+        let skip = (line - buf.as_ptr() as usize % line) % line / 4;
         let r = &mut buf[skip..];
         let (x, r) = take(r, s0);
         let (emb, r) = take(r, s1);
