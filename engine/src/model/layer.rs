@@ -38,16 +38,11 @@ pub fn keys_in_region(c: &Config, inputs: &Inputs<'_>, cached: bool) -> bool {
     inputs.batch == 1 && !cached && c.position_embedding_type == PositionEmbeddingType::Absolute
 }
 
-/// int8 bytes per row of the activation-quantization buffer.
-fn quant_width(bufs: &Scratch<'_>, t: usize) -> usize {
-    bufs.quant.q.len() / t.max(1)
-}
-
 /// The first layer's `q, k, v` from `bufs.x` (later layers get theirs from `forward`).
 pub fn project(lw: &LayerWeights<'_>, c: &Config, t: usize, in_region: bool, bufs: &mut Scratch<'_>) {
     let h = c.hidden_size as usize;
     let kernels = bufs.quant.kernels;
-    let qw = quant_width(bufs, t);
+    let qw = bufs.quant_width(t);
     let rows = (
         In(&bufs.x[..t * h], h),
         (Out(&mut bufs.q[..t * h], h), Out(&mut bufs.k[..t * h], h), Out(&mut bufs.v[..t * h], h)),
@@ -81,7 +76,7 @@ pub fn forward(
     let (h, i) = (c.hidden_size as usize, c.intermediate_size as usize);
     let t = batch * seq;
     let kernels = bufs.quant.kernels;
-    let qw = quant_width(bufs, t);
+    let qw = bufs.quant_width(t);
 
     let in_region = keys_in_region(c, inputs, cache.is_some());
     let kv = attention::keys(c, inputs.attention_mask, batch, seq, layer, cache, bufs.k, bufs.v, bufs.kt, !in_region, bufs.allowed, kernels);

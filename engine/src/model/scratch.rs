@@ -130,6 +130,12 @@ fn take(r: &mut [f32], n: usize) -> (&mut [f32], &mut [f32]) {
 }
 
 impl<'s> Scratch<'s> {
+    /// int8 bytes per row of the activation-quantization buffer for `t` token rows (the stride
+    /// at which parallel regions split it).
+    pub fn quant_width(&self, t: usize) -> usize {
+        self.quant.q.len() / t.max(1)
+    }
+
     pub fn carve(buf: &'s mut [f32], layout: &Layout, kernels: crate::kernels::Kernels) -> Result<Self, Error> {
         let needed = layout.len();
         if buf.len() < needed {
