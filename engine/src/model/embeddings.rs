@@ -24,7 +24,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, past: usize, bufs: &mut Scr
     let rows = (Out(&mut bufs.emb[..t * e], e), Out(&mut bufs.x[..t * h], h), Out(&mut bufs.quant.q[..t * qw], qw), Out(&mut bufs.quant.scales[..t], 1));
     // Every step is local to a token row: one parallel region (the lookup's cache misses and the
     // LayerNorm ran on one thread before the projection's GEMM).
-    let work = e * h.max(16);
+    let work = e * h; // the projection's MACs per row
     parallel::for_rows(t, 8, work, rows, |r0, (Out(emb, _), Out(x, _), Out(quant_q, _), Out(scales, _))| {
         for (u, row) in emb.chunks_exact_mut(e).enumerate() {
             let n = r0 + u;

@@ -1,6 +1,7 @@
 //! Caller-owned working memory: one f32 slice carved into the buffers of a forward pass.
 
 use crate::config::Config;
+use crate::kernels::float::generic::KEY_BLOCK;
 use crate::ops::linear::QuantBuf;
 use crate::Error;
 
@@ -31,7 +32,8 @@ impl Layout {
         let t = self.tokens;
         let th = t.saturating_mul(self.hidden);
         let wide = self.hidden.max(self.embedding);
-        let kt = self.batch.saturating_mul(self.hidden).saturating_mul(self.kv_len.saturating_add(15) / 16 * 16);
+        // Keys transposed in whole blocks (`generic::kt_len`, saturating like every size here).
+        let kt = self.batch.saturating_mul(self.hidden).saturating_mul(round_up(self.kv_len, KEY_BLOCK));
         [
             th,                                      // x
             t.saturating_mul(self.embedding),        // emb
@@ -85,7 +87,12 @@ const LINE_F32: usize = 1;
 
 /// `n` rounded up to whole lines of f32.
 fn padded(n: usize) -> usize {
-    n.saturating_add(LINE_F32 - 1) / LINE_F32 * LINE_F32
+    round_up(n, LINE_F32)
+}
+
+/// `n` rounded up to a multiple of `m` (saturating).
+fn round_up(n: usize, m: usize) -> usize {
+    n.saturating_add(m - 1) / m * m
 }
 
 /// The named buffers of one forward pass (shapes in comments; T = batch·seq tokens).

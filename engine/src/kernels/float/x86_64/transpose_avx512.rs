@@ -2,8 +2,8 @@
 //! 16 features) in registers, a partial last block and hidden sizes that are not a multiple of
 //! 16 through the generic code. Moving values is exact, so the result is the generic one.
 //!
-//! A tile is 16 row loads, 64 shuffles and 16 stores of one block's feature rows (the generic
-//! tile moved each value through a stack array: 3.9% of a seq-128 pass in `perf`, 2.2% now):
+//! A tile is 16 row loads, 64 shuffles and 16 stores of one block's feature rows (the former
+//! transposition, a `memmove` per 16 floats, was 3.7% of a seq-128 pass in `perf`; 1.7% now):
 //!
 //! ```text
 //! unpack{lo,hi}_ps  rows 2r, 2r+1        → pairs of rows, per 128-bit lane
