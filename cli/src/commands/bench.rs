@@ -85,6 +85,8 @@ pub fn run(args: Args) -> Result<(), Error> {
         for _ in 0..5 {
             model.forward(&inputs, &mut scratch, &mut out)?;
         }
+        #[cfg(feature = "region-stats")]
+        electra_engine::ops::parallel::stats::reset();
         for _ in 0..args.iters {
             let t = Instant::now();
             model.forward(&inputs, &mut scratch, &mut out)?;
@@ -101,6 +103,20 @@ pub fn run(args: Args) -> Result<(), Error> {
         model.kernels().name(),
         args.iters
     );
+    #[cfg(feature = "region-stats")]
+    {
+        let t = electra_engine::ops::parallel::stats::totals();
+        let per = |ns: u64| ns as f64 / 1e3 / t.regions.max(1) as f64;
+        out!(
+            "regions_per_pass={:.1} per region (us): wall={:.2} start_lag={:.2} work_max={:.2} work_min={:.2} join={:.2}",
+            t.regions as f64 / args.iters as f64,
+            per(t.wall),
+            per(t.start_lag),
+            per(t.work_max),
+            per(t.work_min),
+            per(t.join)
+        );
+    }
     out!(
         "median_ms={:.3} p10_ms={:.3} p90_ms={:.3} load_ms={:.3} peak_rss_mb={:.1}",
         percentile(&times, 0.5),

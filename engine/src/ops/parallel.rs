@@ -108,6 +108,17 @@ where
         return;
     }
     let per = rows.div_ceil(t).div_ceil(align.max(1)) * align.max(1);
+    #[cfg(feature = "region-stats")]
+    {
+        let region = stats::Region::start();
+        split(0, rows, per, data, &|r0, chunk| {
+            let s = region.now();
+            f(r0, chunk);
+            region.chunk(r0 / per, s, region.now());
+        });
+        region.finish(rows.div_ceil(per));
+    }
+    #[cfg(not(feature = "region-stats"))]
     split(0, rows, per, data, &f);
 }
 
@@ -131,5 +142,90 @@ where
     {
         split(r0, mid, per, a, f);
         split(r0 + mid, rows - mid, per, b, f);
+    }
+}
+
+/// Timings of the parallel regions of `for_rows` (feature `region-stats`), summed over regions:
+/// where a region's wall time goes beyond its threads' work. `electra bench` prints them.
+#[cfg(feature = "region-stats")]
+pub mod stats {
+    use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+    use std::time::Instant;
+
+    /// Chunks a region tracks (more are run but not timed).
+    const MAX_CHUNKS: usize = 16;
+
+    /// Sums over the split regions so far, in nanoseconds.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Totals {
+        /// Regions that ran more than one chunk.
+        pub regions: u64,
+        /// Fork to return.
+        pub wall: u64,
+        /// Fork to the start of the chunk that started last (how late the last thread joined).
+        pub start_lag: u64,
+        /// The longest and shortest chunk's run time.
+        pub work_max: u64,
+        pub work_min: u64,
+        /// End of the chunk that finished last to the return of the join.
+        pub join: u64,
+    }
+
+    static TOTALS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+
+    /// The sums so far.
+    pub fn totals() -> Totals {
+        let v: [u64; 6] = core::array::from_fn(|i| TOTALS[i].load(Relaxed));
+        Totals { regions: v[0], wall: v[1], start_lag: v[2], work_max: v[3], work_min: v[4], join: v[5] }
+    }
+
+    /// Zeroes the sums (after a warm-up).
+    pub fn reset() {
+        for t in &TOTALS {
+            t.store(0, Relaxed);
+        }
+    }
+
+    /// One region being timed: chunk start and end times in ns after the fork.
+    pub(super) struct Region {
+        fork: Instant,
+        starts: [AtomicU64; MAX_CHUNKS],
+        ends: [AtomicU64; MAX_CHUNKS],
+    }
+
+    impl Region {
+        pub(super) fn start() -> Self {
+            Region { fork: Instant::now(), starts: [const { AtomicU64::new(0) }; MAX_CHUNKS], ends: [const { AtomicU64::new(0) }; MAX_CHUNKS] }
+        }
+
+        pub(super) fn now(&self) -> u64 {
+            self.fork.elapsed().as_nanos() as u64
+        }
+
+        pub(super) fn chunk(&self, i: usize, start: u64, end: u64) {
+            if i < MAX_CHUNKS {
+                self.starts[i].store(start, Relaxed);
+                self.ends[i].store(end, Relaxed);
+            }
+        }
+
+        pub(super) fn finish(&self, chunks: usize) {
+            let wall = self.now();
+            let n = chunks.min(MAX_CHUNKS);
+            if n < 2 {
+                return;
+            }
+            let (mut lag, mut last, mut wmax, mut wmin) = (0, 0, 0, u64::MAX);
+            for i in 0..n {
+                let (s, e) = (self.starts[i].load(Relaxed), self.ends[i].load(Relaxed));
+                lag = lag.max(s);
+                last = last.max(e);
+                wmax = wmax.max(e - s);
+                wmin = wmin.min(e - s);
+            }
+            for (t, v) in TOTALS.iter().zip([1, wall, lag, wmax, wmin, wall.saturating_sub(last)]) {
+                t.fetch_add(v, Relaxed);
+            }
+        }
     }
 }
