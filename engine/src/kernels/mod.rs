@@ -4,6 +4,7 @@
 //!   the kernels of targets without SIMD.
 //! * `pack` — the `Panel16x4` int8 weight layout that every int8 GEMM kernel reads (and the
 //!   converter writes).
+//! * `prefetch` — asking for a later GEMM's weights between chunks of f32 work.
 //! * `x86_64/{avx2,avxvnni,avx512vnni,amx}/`, `aarch64/{neon,dotprod}/` — one folder per
 //!   instruction set with the same file names (`gemm_i8.rs`, `quantize.rs` where it has its own,
 //!   `peak.rs`).
@@ -32,6 +33,7 @@ pub mod float;
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod gemm_args;
 pub mod pack;
+pub mod prefetch;
 pub mod scalar;
 
 #[cfg(target_arch = "aarch64")]

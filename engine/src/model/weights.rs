@@ -30,6 +30,15 @@ impl<'a> Matrix<'a> {
         })
     }
 
+    /// The stored values as bytes (what a GEMM streams).
+    pub fn bytes(&self) -> &'a [u8] {
+        match *self {
+            Matrix::F32(w) => bytemuck::cast_slice(w),
+            Matrix::F16(w) => bytemuck::cast_slice(w),
+            Matrix::I8 { w, .. } => bytemuck::cast_slice(w),
+        }
+    }
+
     /// Writes row `r` (of width `out.len()`) as f32.
     pub fn row_into(&self, r: usize, out: &mut [f32]) {
         let d = out.len();

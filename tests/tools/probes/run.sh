@@ -8,10 +8,12 @@ cd "$(dirname "$0")"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 run() { echo "== $*"; "$out/$1" "${@:2}" || echo "(failed: $1 needs an instruction this CPU lacks?)"; }
-for p in l3_bandwidth fma_vs_bf16_rate vdpbf16ps_order tdpbf16ps_order amx_tile_alignment; do
+for p in l3_bandwidth l3_streams prefetch_rate fma_vs_bf16_rate vdpbf16ps_order tdpbf16ps_order amx_tile_alignment; do
   rustc -O --edition 2021 "$p.rs" -o "$out/$p" || exit 1
 done
 run l3_bandwidth
+run l3_streams
+run prefetch_rate
 run fma_vs_bf16_rate
 run vdpbf16ps_order
 run tdpbf16ps_order
