@@ -108,12 +108,13 @@ pub fn run(args: Args) -> Result<(), Error> {
         let t = electra_engine::ops::parallel::stats::totals();
         let per = |ns: u64| ns as f64 / 1e3 / t.regions.max(1) as f64;
         out!(
-            "regions_per_pass={:.1} per region (us): wall={:.2} start_lag={:.2} work_max={:.2} work_min={:.2} join={:.2}",
+            "regions_per_pass={:.1} per region (us): wall={:.2} start_lag={:.2} work_max={:.2} work_min={:.2} work_first={:.2} join={:.2}",
             t.regions as f64 / args.iters as f64,
             per(t.wall),
             per(t.start_lag),
             per(t.work_max),
             per(t.work_min),
+            per(t.work_first),
             per(t.join)
         );
     }

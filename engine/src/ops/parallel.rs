@@ -167,16 +167,18 @@ pub mod stats {
         /// The longest and shortest chunk's run time.
         pub work_max: u64,
         pub work_min: u64,
+        /// The first chunk's run time (rows from 0: the thread that forked runs it).
+        pub work_first: u64,
         /// End of the chunk that finished last to the return of the join.
         pub join: u64,
     }
 
-    static TOTALS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+    static TOTALS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 
     /// The sums so far.
     pub fn totals() -> Totals {
-        let v: [u64; 6] = core::array::from_fn(|i| TOTALS[i].load(Relaxed));
-        Totals { regions: v[0], wall: v[1], start_lag: v[2], work_max: v[3], work_min: v[4], join: v[5] }
+        let v: [u64; 7] = core::array::from_fn(|i| TOTALS[i].load(Relaxed));
+        Totals { regions: v[0], wall: v[1], start_lag: v[2], work_max: v[3], work_min: v[4], join: v[5], work_first: v[6] }
     }
 
     /// Zeroes the sums (after a warm-up).
@@ -223,7 +225,8 @@ pub mod stats {
                 wmax = wmax.max(e - s);
                 wmin = wmin.min(e - s);
             }
-            for (t, v) in TOTALS.iter().zip([1, wall, lag, wmax, wmin, wall.saturating_sub(last)]) {
+            let first = self.ends[0].load(Relaxed) - self.starts[0].load(Relaxed);
+            for (t, v) in TOTALS.iter().zip([1, wall, lag, wmax, wmin, wall.saturating_sub(last), first]) {
                 t.fetch_add(v, Relaxed);
             }
         }
