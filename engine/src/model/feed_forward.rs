@@ -22,18 +22,20 @@ pub fn forward(lw: &LayerWeights<'_>, c: &Config, a: &[f32], inter: &mut [f32], 
     let rows = x.len() / h;
     let input = linear::prepare(a, rows, h, &[&lw.intermediate], quant);
     linear::linear_rows(&input, &lw.intermediate, inter);
-    if rows <= PREFETCH_ROWS {
-        // The activation in chunks, each followed by a burst of the output projection's weights
-        // (`kernels::prefetch`): that matrix streams from L3 while the activation runs.
-        let mut next = Prefetch::new(lw.output.weight.bytes());
-        for part in inter.chunks_mut(ACT_CHUNK) {
-            activations::activate_in_place(c.hidden_act, part, lw.intermediate_act_weight, quant.kernels);
+    // The activation runs a few rows at a time, each group quantized while in L1; with few rows,
+    // in chunks, each followed by a burst of the output projection's weights (`kernels::prefetch`):
+    // that matrix then streams from L3 while the activation runs.
+    let (act, prelu, kernels) = (c.hidden_act, lw.intermediate_act_weight, quant.kernels);
+    let mut next = Prefetch::new(if rows <= PREFETCH_ROWS { lw.output.weight.bytes() } else { &[] });
+    let input = linear::prepare_mapped(inter, rows, lw.output.in_features, &[&lw.output], quant, |group| {
+        if next.remaining() == 0 {
+            return activations::activate_in_place(act, group, prelu, kernels);
+        }
+        for part in group.chunks_mut(ACT_CHUNK) {
+            activations::activate_in_place(act, part, prelu, kernels);
             next.lines(LINES_PER_CHUNK);
         }
-    } else {
-        activations::activate_in_place(c.hidden_act, inter, lw.intermediate_act_weight, quant.kernels);
-    }
-    let input = linear::prepare(inter, rows, lw.output.in_features, &[&lw.output], quant);
+    });
     linear::linear_rows(&input, &lw.output, x);
     let ln = &lw.output_layer_norm;
     quant.kernels.add_layer_norm(x, a, ln.weight, ln.bias, c.layer_norm_eps as f32);
