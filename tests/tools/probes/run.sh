@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles and runs the CPU probes behind figures in docs/performance.md and docs/kernels.md that
-# no bench of the engine measures (L3 bandwidth, bf16 instruction rates and rounding order, AMX
-# tile alignment). Each is a standalone program: rustc -O, no dependencies. x86-64 only; a probe
+# no bench of the engine measures (L3 bandwidth with 1-16 streams and software prefetch, the
+# prefetch issue rate, bf16 instruction rates and rounding order, whether the two CPUs share FMA
+# units, AMX tile alignment). Each is a standalone program: rustc -O, no dependencies. x86-64 only; a probe
 # whose instructions the CPU lacks dies with SIGILL and the script goes on. Not run by CI.
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +16,15 @@ run l3_bandwidth
 run l3_streams
 run prefetch_rate
 run fma_vs_bf16_rate
+# The same on both CPUs at once: each at its full rate means two cores' FMA units; both at half
+# means the two vCPUs sit on one core (SMT siblings, or a sibling busy with another guest).
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  echo "== fma_vs_bf16_rate on CPUs 0 and 1 at once"
+  taskset -c 0 "$out/fma_vs_bf16_rate" > "$out/cpu0.txt" &
+  taskset -c 1 "$out/fma_vs_bf16_rate" > "$out/cpu1.txt"
+  wait
+  sed 's/^/cpu0 /' "$out/cpu0.txt"; sed 's/^/cpu1 /' "$out/cpu1.txt"
+fi
 run vdpbf16ps_order
 run tdpbf16ps_order
 run amx_tile_alignment 0
