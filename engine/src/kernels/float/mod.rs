@@ -204,8 +204,10 @@ mod tests {
                 k.add_layer_norm(&mut b, &res, &w, &bias, 1e-12);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} layer norm n={n}", isa.name());
             }
+            // Key counts cover every register-block width: 1, 2, 3 and 4 blocks of 16 keys,
+            // alone and after whole 64-key blocks.
             for (d, heads, kv, n, causal) in
-                [(64usize, 4usize, 128usize, 9usize, false), (12, 3, 7, 5, true), (32, 2, 17, 4, false), (8, 1, 1, 1, false), (96, 2, 70, 6, true), (64, 4, 200, 11, true), (80, 1, 65, 3, false), (16, 2, 64, 8, false)]
+                [(64usize, 4usize, 128usize, 9usize, false), (12, 3, 7, 5, true), (32, 2, 17, 4, false), (8, 1, 1, 1, false), (96, 2, 70, 6, true), (64, 4, 200, 11, true), (80, 1, 65, 3, false), (16, 2, 64, 8, false), (64, 4, 16, 16, false), (32, 2, 45, 7, true), (64, 2, 100, 6, false)]
             {
                 let h = d * heads;
                 let q: Vec<f32> = (0..n * h).map(|_| r()).collect();
