@@ -2,8 +2,8 @@
 
 use super::weights::LayerWeights;
 use crate::config::Config;
-use crate::ops::activations;
 use crate::kernels::prefetch::Prefetch;
+use crate::ops::activations;
 use crate::ops::linear::{self, QuantBuf};
 
 /// Up to this many rows, the output projection streams its weights from L3 (it reads them once

@@ -59,7 +59,7 @@ pub fn prepare_mapped<'x>(x: &'x mut [f32], rows: usize, cols: usize, consumers:
     let q = &mut buf.q[..rows * cols];
     let s = &mut buf.scales[..rows];
     let smoothing = consumers.first().and_then(|l| l.input_scale);
-    let group = (MAP_GROUP_BYTES / (cols * 4)).max(1);
+    let group = (MAP_GROUP_BYTES / cols.saturating_mul(4)).max(1);
     for ((xg, qg), sg) in x.chunks_mut(group * cols).zip(q.chunks_mut(group * cols)).zip(s.chunks_mut(group)) {
         f(xg);
         buf.kernels.quantize_rows_smoothed(xg, cols, smoothing, qg, sg);

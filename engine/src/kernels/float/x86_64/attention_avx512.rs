@@ -9,6 +9,7 @@
 //!   score products were 4× the needed ones);
 //! - context: for each key, 4 loads of its value row (64 dimensions) and 6 broadcasts of the
 //!   probabilities feed 24 FMAs.
+//!
 //! (6 rows measured ~6% faster than 4 in `float_ops`; 24 + 4 + 1 registers fit the 32 zmm.)
 //!
 //! Every sum runs in the order of the generic copy (one FMA per term, first term first), so the
