@@ -112,6 +112,16 @@ fn first_mismatch(want: &[f32], got: &[f32]) -> Option<usize> {
     want.iter().zip(got).position(|(x, y)| x.to_bits() != y.to_bits())
 }
 
+/// The first output where `kernels` differs from the scalar kernel on case `c` (with its bias),
+/// the kernel writing over NaN.
+fn mismatch_vs_scalar(kernels: Kernels, c: &Case, m: usize, k: usize, n: usize) -> Option<usize> {
+    let mut want = vec![0.0f32; m * n];
+    gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
+    let mut got = vec![f32::NAN; m * n];
+    kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
+    first_mismatch(&want, &got)
+}
+
 /// Checks `isa` on every case; returns the number of (case, bias) checks, or None if unavailable.
 fn check_gemm(isa: Isa) -> Option<usize> {
     let kernels = match Kernels::force(isa) {
@@ -203,11 +213,7 @@ fn gemm_amx_row_blocks_match_scalar() {
             for &n in &[1usize, 16, 17, 32, 33, 48, 256] {
                 for v in [Values::Random, Values::AllNeg, Values::Alternating] {
                     let c = make_case(m, k, n, v, &mut rng);
-                    let mut want = vec![0.0f32; m * n];
-                    gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
-                    let mut got = vec![f32::NAN; m * n];
-                    kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
-                    assert_eq!(first_mismatch(&want, &got), None, "amx m={m} k={k} n={n} {v:?}");
+                    assert_eq!(mismatch_vs_scalar(kernels, &c, m, k, n), None, "amx m={m} k={k} n={n} {v:?}");
                     checks += 1;
                 }
             }
@@ -217,11 +223,7 @@ fn gemm_amx_row_blocks_match_scalar() {
     // a short last group and an odd panel count.
     for &(m, k, n) in &[(33usize, 4096usize, 149usize), (40, 8192, 83), (17, 4096, 272)] {
         let c = make_case(m, k, n, Values::Random, &mut rng);
-        let mut want = vec![0.0f32; m * n];
-        gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
-        let mut got = vec![f32::NAN; m * n];
-        kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
-        assert_eq!(first_mismatch(&want, &got), None, "amx groups m={m} k={k} n={n}");
+        assert_eq!(mismatch_vs_scalar(kernels, &c, m, k, n), None, "amx groups m={m} k={k} n={n}");
         checks += 1;
     }
     report(format_args!("amx: row-block edges bit-exact vs scalar on {checks} cases"));
