@@ -25,20 +25,26 @@ pub struct Prepared<'x> {
     pub kernels: Kernels,
 }
 
+/// Whether the input of `consumers` is quantized (some consumer is int8), and then with which
+/// smoothing factors: linears sharing an input share its factor (Q, K, V), so the first one's
+/// serves.
+fn int8_input<'w>(consumers: &[&Linear<'w>]) -> Option<Option<&'w [f32]>> {
+    let int8 = consumers.iter().any(|l| matches!(l.weight, Matrix::I8 { .. }));
+    int8.then(|| consumers.first().and_then(|l| l.input_scale))
+}
+
 /// Prepares `x` [rows, cols] for the linears in `consumers` (quantizes once if any is int8).
 pub fn prepare<'x>(x: &'x [f32], rows: usize, cols: usize, consumers: &[&Linear<'_>], buf: &'x mut QuantBuf<'_>) -> Prepared<'x> {
-    let x = &x[..rows * cols];
-    let q = if consumers.iter().any(|l| matches!(l.weight, Matrix::I8 { .. })) {
-        let q = &mut buf.q[..rows * cols];
-        let s = &mut buf.scales[..rows];
-        // Linears sharing an input share its smoothing factor (Q, K, V), so the first one's serves.
-        let smoothing = consumers.first().and_then(|l| l.input_scale);
-        buf.kernels.quantize_rows_smoothed(x, cols, smoothing, q, s);
-        Some((&*q, &*s))
-    } else {
-        None
+    let (x, kernels) = (&x[..rows * cols], buf.kernels);
+    let q = match int8_input(consumers) {
+        Some(smoothing) => {
+            let (q, s) = (&mut buf.q[..rows * cols], &mut buf.scales[..rows]);
+            kernels.quantize_rows_smoothed(x, cols, smoothing, q, s);
+            Some((&*q, &*s))
+        }
+        None => None,
     };
-    Prepared { x, rows, cols, q, kernels: buf.kernels }
+    Prepared { x, rows, cols, q, kernels }
 }
 
 /// Bytes of f32 rows `prepare_mapped` maps and quantizes at a time: well inside L1 (48 KiB
@@ -50,21 +56,21 @@ const MAP_GROUP_BYTES: usize = 16 << 10;
 /// only the next quantization reads). Rows are independent, so the values are those of `f(x)`
 /// then `prepare`.
 pub fn prepare_mapped<'x>(x: &'x mut [f32], rows: usize, cols: usize, consumers: &[&Linear<'_>], buf: &'x mut QuantBuf<'_>, mut f: impl FnMut(&mut [f32])) -> Prepared<'x> {
-    let x = &mut x[..rows * cols];
-    let int8 = consumers.iter().any(|l| matches!(l.weight, Matrix::I8 { .. }));
-    if !int8 || cols == 0 {
+    let (x, kernels) = (&mut x[..rows * cols], buf.kernels);
+    let Some(smoothing) = int8_input(consumers) else {
         f(x);
-        return Prepared { x, rows, cols, q: None, kernels: buf.kernels };
-    }
-    let q = &mut buf.q[..rows * cols];
-    let s = &mut buf.scales[..rows];
-    let smoothing = consumers.first().and_then(|l| l.input_scale);
-    let group = (MAP_GROUP_BYTES / cols.saturating_mul(4)).max(1);
-    for ((xg, qg), sg) in x.chunks_mut(group * cols).zip(q.chunks_mut(group * cols)).zip(s.chunks_mut(group)) {
+        return Prepared { x, rows, cols, q: None, kernels };
+    };
+    let (q, s) = (&mut buf.q[..rows * cols], &mut buf.scales[..rows]);
+    // Whole rows per group (at least one; with no columns there is nothing to map or quantize,
+    // as in `prepare`).
+    let group = (MAP_GROUP_BYTES / cols.saturating_mul(4).max(1)).max(1);
+    let chunk = (group * cols).max(1);
+    for ((xg, qg), sg) in x.chunks_mut(chunk).zip(q.chunks_mut(chunk)).zip(s.chunks_mut(group)) {
         f(xg);
-        buf.kernels.quantize_rows_smoothed(xg, cols, smoothing, qg, sg);
+        kernels.quantize_rows_smoothed(xg, cols, smoothing, qg, sg);
     }
-    Prepared { x, rows, cols, q: Some((q, s)), kernels: buf.kernels }
+    Prepared { x, rows, cols, q: Some((q, s)), kernels }
 }
 
 impl<'x> Prepared<'x> {
