@@ -38,7 +38,7 @@ fn masks(w: usize) -> [__mmask16; VECS] {
 
 impl Products for Avx512 {
     /// `rows[r][j0..j0+w] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block
-    /// (4 blocks of 16 transposed keys per register block).
+    /// (4 blocks of 16 transposed keys per register block, 1 or 2 for a short last one).
     ///
     /// # Safety
     /// AVX-512F; the contract of `Products::scores`.
