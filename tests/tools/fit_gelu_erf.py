@@ -15,7 +15,7 @@ t=np.cos(np.pi*(np.arange(N)+0.5)/N)
 x=(t+1)/2*XMAX
 f=erf(x/np.sqrt(2))
 u=x/XMAX
-np_, nq = 6, 5
+np_, nq = 5, 5
 Qprev=np.ones(N); lw=np.ones(N)
 best=None
 for it in range(60):
@@ -40,12 +40,13 @@ print("a", ["%.10e"%v for v in A_]); print("b", ["%.10e"%v for v in B_])
 xs=np.linspace(0,7,2_000_001).astype(np.float32)
 def ev(xs):
     xc=np.minimum(xs,np.float32(XMAX)); x2=xc*xc
-    p=np.float32(A_[5])
-    for c in A_[4::-1]: p=p*x2+np.float32(c)
-    q=np.float32(B_[4])
-    for c in list(B_[3::-1])+[1.0]: q=q*x2+np.float32(c)
+    p=np.float32(A_[-1])
+    for c in A_[-2::-1]: p=p*x2+np.float32(c)
+    q=np.float32(B_[-1])
+    for c in list(B_[-2::-1])+[1.0]: q=q*x2+np.float32(c)
     r=xc*p/q
-    return np.minimum(r,np.float32(1.0))
+    print('max of P/Q before the clamp at -1', r.max())
+    return np.maximum(r,np.float32(-1.0))
 e=ev(xs).astype(np.float64)-erf(xs.astype(np.float64)/np.sqrt(2))
 print("max err f32", np.abs(e).max(), "at", xs[np.abs(e).argmax()])
 g=0.5*xs.astype(np.float64)*e

@@ -4,12 +4,11 @@ use crate::config::Activation;
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
-/// Exact erf GELU: `0.5·x·(1+erf(x/√2))` (torch `F.gelu`), with the same erf as the
-/// vectorized kernel (`kernels::float::generic::erf_over_sqrt2`, |error| ≤ 5e-7), so one GELU is
-/// defined.
+/// Exact erf GELU: `0.5·x·(1+erf(x/√2))` (torch `F.gelu`), the vectorized kernel's body
+/// (`kernels::float::generic::gelu`, erf error ≤ 5e-7) unfused, so one GELU is defined.
 #[inline]
 pub fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + crate::kernels::float::generic::erf_over_sqrt2::<false>(x))
+    crate::kernels::float::generic::gelu::<false>(x)
 }
 
 #[inline]
