@@ -105,12 +105,26 @@ impl<'a> Model<'a> {
         let head = file.header.head;
         config.validate(head)?;
         let index = TensorIndex::build(&file, &config, head, file.header.lm_head_tied)?;
-        let model = Model { head, weights: Weights { file, index, config }, kernels };
-        // Resolve every view once, so a forward pass cannot meet an unresolvable tensor.
+        #[allow(unused_mut)]
+        let mut model = Model {
+            head,
+            weights: Weights {
+                file,
+                index,
+                config,
+                #[cfg(feature = "alloc")]
+                layers: alloc::vec::Vec::new(),
+            },
+            kernels,
+        };
+        // Resolve every view once, so a forward pass cannot meet an unresolvable tensor (and,
+        // with `alloc`, keep the layers' views).
         model.weights.emb_layer_norm()?;
         model.weights.embeddings_project()?;
         for i in 0..model.config().num_hidden_layers as usize {
-            model.weights.layer(i)?;
+            let _layer = model.weights.resolve_layer(i)?;
+            #[cfg(feature = "alloc")]
+            model.weights.layers.push(_layer);
         }
         heads::check(&model.weights, head)?;
         Ok(model)
