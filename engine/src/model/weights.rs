@@ -79,12 +79,19 @@ impl<'a> Matrix<'a> {
 }
 
 /// `f(out[c], w[row, c])` for every column `c` of row `row` of an int8 matrix with `out.len()`
-/// columns. A row lies in runs of `PANEL_K` contiguous bytes in either layout (one per 64-byte
-/// block when packed), so the index is located once per run rather than once per byte (the
+/// columns. A row-major row is one run; a packed row lies in runs of `PANEL_K` contiguous bytes
+/// (one per 64-byte block), so the index is located once per run rather than once per byte (the
 /// embedding lookup reads three rows per token).
 fn for_each_i8(w: &[i8], packed: bool, row: usize, out: &mut [f32], mut f: impl FnMut(&mut f32, i8)) {
     use crate::kernels::pack::PANEL_K;
     let cols = out.len();
+    if !packed {
+        // Row-major (the embedding tables): one run, which the loop vectorizes.
+        for (o, &v) in out.iter_mut().zip(&w[row * cols..(row + 1) * cols]) {
+            f(o, v);
+        }
+        return;
+    }
     for (g, run) in out.chunks_mut(PANEL_K).enumerate() {
         let start = i8_index(packed, cols, row, g * PANEL_K);
         let bytes = &w[start..start + run.len()];
