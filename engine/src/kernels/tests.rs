@@ -300,8 +300,8 @@ fn quantize_inputs() -> Vec<(Vec<f32>, usize, Option<Vec<f32>>)> {
     // Scaled halves: max 254 → scale 2, inv 0.5; odd integers land on x.5.
     let halves: Vec<f32> = (0..48).map(|i| if i == 0 { 254.0 } else { (i as f32 * 2.0 + 1.0) * if i % 2 == 0 { 1.0 } else { -1.0 } }).collect();
     out.push((halves, 48, None));
-    // Specials: NaN is ignored by the max and becomes 0; ±inf makes the row NaN/inf; all-zero row;
-    // a subnormal max (scale underflows to 0, inv = inf).
+    // Specials: NaN is ignored by the max and becomes 0; ±inf makes inv 0 (values 0, ∞ → NaN → 0);
+    // all-zero row; a subnormal max (below `MIN_MAX`: scale 1, every value 0).
     let mut specials = vec![f32::NAN, 1.0, -3.0, 2.0, f32::NAN, 0.25, 0.0, -0.0, 9.0, -8.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
     specials.extend(vec![0.0f32; 17]);
     specials.extend([f32::INFINITY, 1.0, -1.0, 0.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, -5.0]);
@@ -312,8 +312,8 @@ fn quantize_inputs() -> Vec<(Vec<f32>, usize, Option<Vec<f32>>)> {
     let cs: Vec<f32> = (0..68).map(|i| 0.5 + (i % 5) as f32 * 0.5).collect();
     out.push((wide.clone(), 68, None));
     out.push((wide, 68, Some(cs)));
-    // Subnormal-max rows wide enough for the SIMD bodies: the negative values become -∞, which
-    // the bodies' lower clamp takes to -127 (the packs alone would give -128).
+    // Subnormal-max rows wide enough for the SIMD bodies (they would overflow `inv` without the
+    // `MIN_MAX` rule).
     let tiny: Vec<f32> = specials[51..68].iter().cycle().take(68 * 2).copied().collect();
     out.push((tiny, 68, None));
     out
@@ -340,65 +340,66 @@ fn quantize_every_available_isa_matches_scalar() {
     }
 }
 
-/// The vector rounding is the same operations as `libm::roundf`; check it on a stride through all
-/// 2^32 bit patterns plus every float within 64 ulps of each x.5 in [-300, 300].
-#[cfg(target_arch = "x86_64")]
-#[test]
-fn avx2_roundf_matches_libm() {
-    if !Isa::Avx2.is_available() {
-        report(format_args!("skipped: avx2 not available on this CPU (roundf)"));
-        return;
-    }
-    let mut vals: Vec<f32> = Vec::new();
-    let stride = if cfg!(debug_assertions) { 65_521 } else { 4_099 };
-    vals.extend((0..=u32::MAX / stride).map(|i| f32::from_bits(i.wrapping_mul(stride))));
+/// Values a rounding conversion is checked on: a stride through every bit pattern of magnitude
+/// ≤ 2^22 (where `round_half_even` is defined), every float within 64 ulps of each x.5 in
+/// [-300, 300], and NaN.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn rounding_inputs(stride: u32) -> Vec<f32> {
+    let mut vals: Vec<f32> = (0..=u32::MAX / stride).map(|i| f32::from_bits(i.wrapping_mul(stride))).filter(|v| !(v.abs() > 4_194_304.0)).collect();
     for h in -300..300 {
         let c = h as f32 + 0.5;
         for d in -64i32..=64 {
             vals.push(f32::from_bits((c.to_bits() as i32 + d) as u32));
         }
     }
-    vals.extend([0.0, -0.0, 0.5, -0.5, 0.49999997, -0.49999997, 8388607.5, -8388607.5, 8388608.0, f32::MAX, f32::MIN]);
+    vals.extend([0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999997, -0.49999997, 4_194_303.5, -4_194_303.5, 4_194_304.0, f32::NAN]);
+    vals
+}
+
+/// The scalar rounding (NaN → 0) as an integer.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn round_half_even_i32(x: f32) -> i32 {
+    crate::kernels::scalar::quantize::round_half_even(x) as i32
+}
+
+/// The AVX2 conversion rounds as the scalar `round_half_even` on all of its domain.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx2_rounding_matches_scalar() {
+    if !Isa::Avx2.is_available() {
+        report(format_args!("skipped: avx2 not available on this CPU (rounding)"));
+        return;
+    }
+    let vals = rounding_inputs(if cfg!(debug_assertions) { 65_521 } else { 4_099 });
     for ch in vals.chunks(8) {
         let mut x = [0.0f32; 8];
         x[..ch.len()].copy_from_slice(ch);
         // SAFETY: AVX2 checked above.
-        let r = unsafe { super::x86_64::avx2::quantize::roundf8(x) };
+        let r = unsafe { super::x86_64::avx2::quantize::round8(x) };
         for (x, r) in x.iter().zip(r) {
-            let want = libm::roundf(*x);
-            assert!(want.to_bits() == r.to_bits() || (want.is_nan() && r.is_nan()), "roundf({x:e}) = {want:e}, avx2 {r:e}");
+            assert_eq!(r, round_half_even_i32(*x), "round({x:e})");
         }
     }
 }
 
-/// The NEON rounding against `libm::roundf`, as for AVX2.
+/// The NEON conversion against the scalar rounding, as for AVX2.
 #[cfg(target_arch = "aarch64")]
 #[test]
-fn neon_roundf_matches_libm() {
-    use core::arch::aarch64::{vld1q_f32, vst1q_f32};
+fn neon_rounding_matches_scalar() {
+    use core::arch::aarch64::{vdupq_n_f32, vld1q_f32, vst1q_s32};
     if !Isa::Neon.is_available() {
-        report(format_args!("skipped: neon not available on this CPU (roundf)"));
+        report(format_args!("skipped: neon not available on this CPU (rounding)"));
         return;
     }
-    let mut vals: Vec<f32> = Vec::new();
-    let stride = 65_521u32;
-    vals.extend((0..=u32::MAX / stride).map(|i| f32::from_bits(i.wrapping_mul(stride))));
-    for h in -300..300 {
-        let c = h as f32 + 0.5;
-        for d in -64i32..=64 {
-            vals.push(f32::from_bits((c.to_bits() as i32 + d) as u32));
-        }
-    }
-    vals.extend([0.0, -0.0, 0.5, -0.5, 0.49999997, -0.49999997, 8388607.5, -8388607.5, f32::MAX, f32::MIN]);
+    let vals = rounding_inputs(65_521);
     for ch in vals.chunks(4) {
         let mut x = [0.0f32; 4];
         x[..ch.len()].copy_from_slice(ch);
-        let mut r = [0.0f32; 4];
+        let mut r = [0i32; 4];
         // SAFETY: NEON checked above; 4-element arrays.
-        unsafe { vst1q_f32(r.as_mut_ptr(), super::aarch64::neon::quantize::roundf4(vld1q_f32(x.as_ptr()))) };
+        unsafe { vst1q_s32(r.as_mut_ptr(), super::aarch64::neon::quantize::quantize4(vld1q_f32(x.as_ptr()), vdupq_n_f32(1.0))) };
         for (x, r) in x.iter().zip(r) {
-            let want = libm::roundf(*x);
-            assert!(want.to_bits() == r.to_bits() || (want.is_nan() && r.is_nan()), "roundf({x:e}) = {want:e}, neon {r:e}");
+            assert_eq!(r, round_half_even_i32(*x), "round({x:e})");
         }
     }
 }

@@ -4,10 +4,15 @@
 //! ```text
 //! v[c]  = x[r, c] · channel_scale[c]        (or x[r, c] without smoothing)
 //! max   = max_c |v[c]|                       (f32::max: NaN ignored)
-//! s[r]  = max / 127, or 1.0 if max == 0;  inv = 1 / s[r]
-//! q[r, c] = clamp(roundf(v[c] · inv), -127, 127) as i8   (libm::roundf: half away from zero)
+//! s[r]  = max / 127 if max ≥ 1e-30, else 1.0;  inv = 1 / s[r]
+//! q[r, c] = round_half_even(v[c] · inv) as i8   (NaN → 0)
 //! ```
-
+//!
+//! With `max ≥ 1e-30`, `s` is a normal float and `inv` finite, and `|v · inv| ≤ 127·(1+ε)³`,
+//! which rounds to at most 127: every result lies in [-127, 127] without a clamp, so the vector
+//! kernels convert with one rounding conversion (`vcvtps2dq`, `fcvtns`), whose rounding is half
+//! to even. (A row whose values are all below 1e-30 quantizes to 0 with scale 1.) A max of ±∞
+//! gives `inv = 0`, so finite values become 0 and infinite ones NaN, then 0.
 /// `x` [rows, cols], `q` [rows, cols], `scales` [rows]; `channel_scale` [cols] if present.
 pub fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
     for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
@@ -27,14 +32,28 @@ pub fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f3
 /// The row scale and its inverse for a row whose largest magnitude is `max`.
 #[inline]
 pub fn scale_and_inverse(max: f32) -> (f32, f32) {
-    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    let scale = if max >= MIN_MAX { max / 127.0 } else { 1.0 };
     (scale, 1.0 / scale)
 }
 
-/// One value: `clamp(roundf(v · inv), -127, 127) as i8`.
+/// Below this row maximum the row quantizes to 0 (scale 1); from it on, `1/scale` is finite.
+pub const MIN_MAX: f32 = 1e-30;
+
+/// Adding and subtracting 1.5·2^23 rounds an f32 of magnitude ≤ 2^22 to an integer, half to even
+/// (the default rounding of every float add).
+const ROUNDER: f32 = 12_582_912.0;
+
+/// `t` rounded to the nearest integer, half to even, for `|t| ≤ 2^22`; NaN stays NaN.
+#[inline]
+pub fn round_half_even(t: f32) -> f32 {
+    (t + ROUNDER) - ROUNDER
+}
+
+/// One value: `round_half_even(v · inv) as i8`, NaN → 0. The clamp to ±127 never changes a value
+/// `quantize_rows_smoothed` gives it (see the module note); it keeps other callers in range.
 #[inline]
 pub fn quantize_one(v: f32, inv: f32) -> i8 {
-    libm::roundf(v * inv).clamp(-127.0, 127.0) as i8
+    round_half_even(v * inv).clamp(-127.0, 127.0) as i8
 }
 
 #[inline]

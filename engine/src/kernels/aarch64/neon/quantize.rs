@@ -2,15 +2,13 @@
 //! `scalar::quantize::quantize_rows_smoothed`). Also used by the dotprod kernel set.
 //!
 //! * max: `fmaxnm` returns the number when the other operand is NaN, as `f32::max` does.
-//! * round: the same operations as `libm::roundf` (`trunc(x + copysign(0.5 - ε/4, x))`, `frintz`).
-//! * `fcvtzs` maps NaN to 0 and saturates ±∞; the clamp to ±127 is then done on integers.
+//! * round: one `fcvtns` (to nearest, half to even; NaN → 0), the scalar `round_half_even` for
+//!   the |t| ≤ 127.5 that quantization gives it (`scalar::quantize`'s note), so the results lie
+//!   in [-127, 127] and narrow exactly.
 
 use core::arch::aarch64::*;
 
 use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
-
-/// `libm::roundf`'s offset: 0.5 − ¼·ε, the largest f32 below 0.5.
-const HALF_BELOW: f32 = 0.5 - 0.25 * f32::EPSILON;
 
 /// Same contract as `scalar::quantize::quantize_rows_smoothed`.
 ///
@@ -55,18 +53,11 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     max
 }
 
-/// `libm::roundf` on 4 lanes.
+/// 4 values → 4 i32: `round_half_even(v · inv)`, NaN → 0.
 #[target_feature(enable = "neon")]
 #[inline]
-pub fn roundf4(t: float32x4_t) -> float32x4_t {
-    let sign = vdupq_n_u32(0x8000_0000);
-    vrndq_f32(vaddq_f32(t, vbslq_f32(sign, t, vdupq_n_f32(HALF_BELOW))))
-}
-
-#[target_feature(enable = "neon")]
-fn quantize4(v: float32x4_t, inv: float32x4_t) -> int32x4_t {
-    let i = vcvtq_s32_f32(roundf4(vmulq_f32(v, inv)));
-    vminq_s32(vmaxq_s32(i, vdupq_n_s32(-127)), vdupq_n_s32(127))
+pub fn quantize4(v: float32x4_t, inv: float32x4_t) -> int32x4_t {
+    vcvtnq_s32_f32(vmulq_f32(v, inv))
 }
 
 #[target_feature(enable = "neon")]

@@ -1,19 +1,18 @@
 //! AVX2 per-row int8 quantization, bit-exact with `scalar::quantize` (and so with
-//! `scalar::quantize::quantize_rows_smoothed`). Also used by the AVX-VNNI and AVX-512 VNNI kernel sets:
-//! the op reads each row twice and is bound by memory, not by vector width.
+//! `scalar::quantize::quantize_rows_smoothed`). Also used by the AVX-VNNI kernel set: the op
+//! reads each row twice and is bound by memory, not by vector width.
 //!
 //! * max: `vmaxps(|v|, m)` returns `m` when `|v|` is NaN, as `f32::max` ignores NaN; max is exact,
 //!   so lane order does not matter.
-//! * round: the same operations as `libm::roundf` (`trunc(x + copysign(0.5 - ε/4, x))`), so equal
-//!   by construction, not by an argument about `vroundps` modes (whose "nearest" is half-to-even).
-//! * NaN becomes 0 (as `NaN.clamp(..) as i8`), ±∞ and out-of-range values clamp to ±127.
+//! * round: one `vcvtps2dq`, which rounds as MXCSR says: to nearest, half to even, the default
+//!   that Rust code runs under. That is the scalar `round_half_even` for the |t| ≤ 127.5 that
+//!   quantization gives it (`scalar::quantize`'s note).
+//! * NaN becomes 0 (an ordered-compare mask); the results lie in [-127, 127], so the saturating
+//!   packs narrow them exactly.
 
 use core::arch::x86_64::*;
 
 use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
-
-/// `libm::roundf`'s offset: 0.5 − ¼·ε, the largest f32 below 0.5.
-const HALF_BELOW: f32 = 0.5 - 0.25 * f32::EPSILON;
 
 /// Same contract as `scalar::quantize::quantize_rows_smoothed`.
 ///
@@ -75,17 +74,13 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     max
 }
 
-/// 8 values → 8 i32 in [-2^31, 127]: `min(roundf(v · inv), 127)`, NaN → 0 (the lower clamp to
-/// -127 is applied after narrowing; -∞ and huge negatives become i32::MIN there, then -127).
+/// 8 values → 8 i32: `round_half_even(v · inv)`, NaN → 0.
 #[target_feature(enable = "avx2")]
 #[inline]
-fn round_upper_clamped(v: __m256, inv: __m256) -> __m256i {
+fn round(v: __m256, inv: __m256) -> __m256i {
     let t = _mm256_mul_ps(v, inv);
-    // roundf: trunc(t + copysign(HALF_BELOW, t)); the conversion truncates.
-    let half = _mm256_or_ps(_mm256_and_ps(t, _mm256_set1_ps(-0.0)), _mm256_set1_ps(HALF_BELOW));
-    let a = _mm256_add_ps(t, half);
-    let i = _mm256_cvttps_epi32(_mm256_min_ps(a, _mm256_set1_ps(127.0)));
-    _mm256_and_si256(i, _mm256_castps_si256(_mm256_cmp_ps::<_CMP_ORD_Q>(a, a))) // NaN → 0
+    let i = _mm256_cvtps_epi32(t);
+    _mm256_and_si256(i, _mm256_castps_si256(_mm256_cmp_ps::<_CMP_ORD_Q>(t, t))) // NaN → 0
 }
 
 #[target_feature(enable = "avx2")]
@@ -105,24 +100,23 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
             }
         }
     };
-    let lo = _mm256_set1_epi8(-127);
     let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for x in (0..wide).step_by(32) {
-        let i0 = round_upper_clamped(load(x), invv);
-        let i1 = round_upper_clamped(load(x + 8), invv);
-        let i2 = round_upper_clamped(load(x + 16), invv);
-        let i3 = round_upper_clamped(load(x + 24), invv);
+        let i0 = round(load(x), invv);
+        let i1 = round(load(x + 8), invv);
+        let i2 = round(load(x + 16), invv);
+        let i3 = round(load(x + 24), invv);
         // Saturating packs keep order within 128-bit lanes: 4-byte groups come out as
         // [i0a i1a i2a i3a | i0b i1b i2b i3b]; vpermd restores i0a i0b i1a i1b ...
         let b = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
-        let b = _mm256_max_epi8(_mm256_permutevar8x32_epi32(b, order), lo);
+        let b = _mm256_permutevar8x32_epi32(b, order);
         // SAFETY: x + 32 ≤ wide ≤ q.len() (asserted above).
         unsafe { _mm256_storeu_si256(q.as_mut_ptr().add(x).cast(), b) };
     }
     for x in (wide..body).step_by(8) {
-        let i = round_upper_clamped(load(x), invv);
+        let i = round(load(x), invv);
         let w16 = _mm_packs_epi32(_mm256_castsi256_si128(i), _mm256_extracti128_si256::<1>(i));
-        let b = _mm_max_epi8(_mm_packs_epi16(w16, w16), _mm256_castsi256_si128(lo));
+        let b = _mm_packs_epi16(w16, w16);
         // SAFETY: x + 8 ≤ body ≤ q.len().
         unsafe { _mm_storel_epi64(q.as_mut_ptr().add(x).cast(), b) };
     }
@@ -135,22 +129,15 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
     }
 }
 
-/// `libm::roundf` on 8 lanes, exposed for the exhaustive rounding test.
+/// The rounding of `quantize_row` on 8 lanes, exposed for the exhaustive rounding test.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(test)]
 #[target_feature(enable = "avx2")]
-pub unsafe fn roundf8(x: [f32; 8]) -> [f32; 8] {
-    // SAFETY: 8 readable/writable f32 arrays.
-    unsafe {
-        let t = _mm256_loadu_ps(x.as_ptr());
-        let r = _mm256_round_ps::<{ _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC }>(_mm256_add_ps(
-            t,
-            _mm256_or_ps(_mm256_and_ps(t, _mm256_set1_ps(-0.0)), _mm256_set1_ps(HALF_BELOW)),
-        ));
-        let mut out = [0.0f32; 8];
-        _mm256_storeu_ps(out.as_mut_ptr(), r);
-        out
-    }
+pub unsafe fn round8(x: [f32; 8]) -> [i32; 8] {
+    let mut out = [0i32; 8];
+    // SAFETY: 8 readable f32 and 8 writable i32.
+    unsafe { _mm256_storeu_si256(out.as_mut_ptr().cast(), round(_mm256_loadu_ps(x.as_ptr()), _mm256_set1_ps(1.0))) };
+    out
 }

@@ -3,19 +3,14 @@
 //!
 //! * max: `vmaxps(|v|, m)` returns `m` when `|v|` is NaN, as `f32::max` ignores NaN; masked-off
 //!   lanes load 0, which cannot raise a maximum that starts at 0;
-//! * round: `trunc(t + copysign(0.5 − ε/4, t))`, the operations of `libm::roundf`, with the
-//!   truncation done by the conversion itself;
-//! * NaN becomes 0 (the conversion's zeroing mask), the upper clamp is applied in f32 (so +∞ →
-//!   127), the lower one after narrowing (-∞ and huge negatives convert to `i32::MIN`, which the
-//!   saturating packs keep lowest); 64 values are narrowed by two packs and one permute (tails:
-//!   a clamp in i32 and a masked `vpmovsdb`).
+//! * round: one `vcvtps2dq` with round-to-nearest-even embedded, the scalar `round_half_even`
+//!   for the |t| ≤ 127.5 that quantization gives it (`scalar::quantize`'s note);
+//! * NaN becomes 0 (the conversion's zeroing mask); the results lie in [-127, 127], so 64 values
+//!   are narrowed by two saturating packs and one permute (tails: a masked `vpmovsdb`).
 
 use core::arch::x86_64::*;
 
 use crate::kernels::scalar::quantize::scale_and_inverse;
-
-/// `libm::roundf`'s offset: 0.5 − ¼·ε, the largest f32 below 0.5.
-const HALF_BELOW: f32 = 0.5 - 0.25 * f32::EPSILON;
 
 /// Lane mask of the first `n` (≤ 16) lanes.
 #[inline(always)]
@@ -79,21 +74,13 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m[0], m[1]), _mm512_max_ps(m[2], m[3])))
 }
 
-/// 16 values → 16 i32 in [i32::MIN, 127]: `min(roundf(v · inv), 127)`, NaN → 0. The lower clamp
-/// to -127 comes after narrowing (the saturating packs keep order: i32::MIN becomes -128, then
-/// -127), once per 64 values instead of once per 16.
-///
-/// `roundf` is `trunc(t + copysign(HALF_BELOW, t))`, and the conversion truncates, so no separate
-/// rounding instruction is needed; the zeroing mask of the conversion takes NaN to 0.
+/// 16 values → 16 i32: `round_half_even(v · inv)`, NaN → 0 (the conversion's zeroing mask).
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn round_upper_clamped(v: __m512, inv: __m512) -> __m512i {
+fn round(v: __m512, inv: __m512) -> __m512i {
     let t = _mm512_mul_ps(v, inv);
-    // copysign(HALF_BELOW, t) in one ternary-logic op: (t & sign) | HALF_BELOW (0xF8).
-    let half = _mm512_ternarylogic_epi32::<0xF8>(_mm512_set1_epi32(HALF_BELOW.to_bits() as i32), _mm512_castps_si512(t), _mm512_set1_epi32(i32::MIN));
-    let a = _mm512_add_ps(t, _mm512_castsi512_ps(half));
-    let ordered = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(a, a);
-    _mm512_maskz_cvttps_epi32(ordered, _mm512_min_ps(a, _mm512_set1_ps(127.0)))
+    let ordered = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(t, t);
+    _mm512_maskz_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(ordered, t)
 }
 
 #[target_feature(enable = "avx512f,avx512bw")]
@@ -104,14 +91,13 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
     // Packing within 128-bit lanes leaves dword 4·L + s holding lane L of vector s; this puts
     // vector s's lanes back in order.
     let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    let lo = _mm512_set1_epi8(-127);
     let mut x = 0;
     while x + 64 <= n {
         // SAFETY: x + 64 ≤ n ≤ row.len() ≤ cs.len() and ≤ q.len() (asserted).
         unsafe {
-            let i = [0, 1, 2, 3].map(|u| round_upper_clamped(load(row, cs, x + 16 * u, 0xffff), invv));
+            let i = [0, 1, 2, 3].map(|u| round(load(row, cs, x + 16 * u, 0xffff), invv));
             let b = _mm512_packs_epi16(_mm512_packs_epi32(i[0], i[1]), _mm512_packs_epi32(i[2], i[3]));
-            let b = _mm512_max_epi8(_mm512_permutexvar_epi32(order, b), lo);
+            let b = _mm512_permutexvar_epi32(order, b);
             _mm512_storeu_si512(q.as_mut_ptr().add(x).cast(), b);
         }
         x += 64;
@@ -120,8 +106,7 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
         let mask = first(n - x);
         // SAFETY: the masked lanes are below n ≤ row.len() ≤ cs.len() and ≤ q.len() (asserted).
         unsafe {
-            let i = _mm512_max_epi32(round_upper_clamped(load(row, cs, x, mask), invv), _mm512_set1_epi32(-127));
-            _mm512_mask_cvtsepi32_storeu_epi8(q.as_mut_ptr().add(x).cast(), mask, i);
+            _mm512_mask_cvtsepi32_storeu_epi8(q.as_mut_ptr().add(x).cast(), mask, round(load(row, cs, x, mask), invv));
         }
         x += 16;
     }
