@@ -8,12 +8,14 @@ use crate::ops::linear::{self, QuantBuf};
 
 /// Up to this many rows, the output projection streams its weights from L3 (it reads them once
 /// per 32-row block) and the activation asks for them ahead: in chunks of `ACT_CHUNK` values, each
-/// followed by `LINES_PER_CHUNK` cache lines, so 16 rows of 1024 ask for 256 KiB, all of
-/// ELECTRA-small's matrix. Measured (docs/performance.md): 3% off a seq-16 pass; with 64 rows per
-/// thread (seq 128, 2 threads) it cost 2–3%, so more rows run the activation in one call.
+/// followed by `LINES_PER_CHUNK` cache lines, so 16 rows of 1024 ask for 128 KiB, the first half
+/// of ELECTRA-small's matrix. Measured (docs/performance.md): 3% off a seq-16 pass with 64 lines
+/// per chunk (session 5); once GELU got faster (session 6), 32 lines measured 1.5% better than
+/// 64. With 64 rows per thread (seq 128, 2 threads) it cost 2–3%, so more rows run the activation
+/// in one call.
 const PREFETCH_ROWS: usize = 32;
 const ACT_CHUNK: usize = 256;
-const LINES_PER_CHUNK: usize = 64;
+const LINES_PER_CHUNK: usize = 32;
 
 /// For some rows: `a` [rows, H] is the attention block's output, `inter` [rows, I] scratch; the
 /// layer's output goes to `x` [rows, H].
