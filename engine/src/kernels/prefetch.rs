@@ -1,16 +1,20 @@
-//! Software prefetch of weights that a later GEMM will read, issued between chunks of f32 work.
+//! Software prefetch of weights that a later GEMM will read, issued while f32 work runs.
 //!
 //! With few token rows a GEMM is bound by streaming its weights from L3 (at seq 16 the pass's
-//! GEMMs read 9.1 MiB at ~24 GB/s, the rate of a plain read loop on one core), while the f32
-//! passes between the GEMMs use no memory bandwidth. Asking for the next GEMM's weights in small
-//! bursts between chunks of that f32 work overlaps the two; one large burst does not, because the
-//! core stalls once its miss queue is full (docs/performance.md). x86-64 only (`prefetcht1`, into
-//! L2); elsewhere `lines` only advances.
+//! GEMMs read 9.1 MiB at ~25 GB/s, the rate of a plain read loop on one core), while the f32
+//! passes between the GEMMs use no memory bandwidth. Asking for the next GEMM's weights during
+//! that f32 work overlaps the two, if the requests are paced: a kernel calls `step` after every 16
+//! values, so a few lines are in flight at a time. A burst of lines between chunks of work
+//! stalls the core once its miss queue is full (docs/performance.md; the probe
+//! `tests/tools/probes/prefetch_overlap.rs` streams 256 KiB from L3 into L2 with one line per
+//! 16 values of a GELU-like loop at ~0.2 ns of extra loop time per line). x86-64 only
+//! (`prefetcht1`, into L2); elsewhere the position only advances.
 
 /// The bytes of one weight matrix, asked for in order, a few cache lines at a time.
 pub struct Prefetch<'w> {
     bytes: &'w [u8],
     pos: usize,
+    per_step: usize,
 }
 
 /// Bytes per cache line.
@@ -18,7 +22,28 @@ const LINE: usize = 64;
 
 impl<'w> Prefetch<'w> {
     pub fn new(bytes: &'w [u8]) -> Self {
-        Prefetch { bytes, pos: 0 }
+        Prefetch { bytes, pos: 0, per_step: 1 }
+    }
+
+    /// Nothing to ask for.
+    pub fn none() -> Self {
+        Prefetch::new(&[])
+    }
+
+    /// The lines `step` asks for (1 by default).
+    pub fn per_step(mut self, lines: usize) -> Self {
+        self.per_step = lines;
+        self
+    }
+
+    /// Asks for the next `per_step` lines: what a kernel that streams prefetches through its own
+    /// loop calls after every 16 values (a few cycles of work apart, so that the misses overlap
+    /// the work instead of filling the queue as a burst does).
+    #[inline(always)]
+    pub fn step(&mut self) {
+        if self.pos < self.bytes.len() {
+            self.lines(self.per_step);
+        }
     }
 
     /// Asks for the next `lines` cache lines (fewer at the end of the bytes).
@@ -57,8 +82,21 @@ mod tests {
         assert_eq!(p.remaining(), 0);
         p.lines(5);
         assert_eq!(p.remaining(), 0);
-        let mut empty = Prefetch::new(&[]);
+        let mut empty = Prefetch::none();
         empty.lines(1);
+        empty.step();
         assert_eq!(empty.remaining(), 0);
+    }
+
+    #[test]
+    fn a_step_asks_for_per_step_lines() {
+        let bytes = [0u8; 640];
+        let mut p = Prefetch::new(&bytes).per_step(3);
+        p.step();
+        assert_eq!(p.remaining(), 640 - 192);
+        for _ in 0..5 {
+            p.step();
+        }
+        assert_eq!(p.remaining(), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! Activation functions, exactly as transformers' `ACT2CLS` defines them (spec §1.1).
 
 use crate::config::Activation;
+use crate::kernels::prefetch::Prefetch;
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 
@@ -75,6 +76,22 @@ pub fn activate_in_place(act: Activation, xs: &mut [f32], prelu: f32, kernels: c
     }
     for x in xs {
         *x = activate(act, *x, prelu);
+    }
+}
+
+/// `activate_in_place`, calling `pf.step()` after every 16 values (`kernels::prefetch`): a later
+/// GEMM's weights stream in while the activation runs. Same values as `activate_in_place`.
+pub fn activate_in_place_prefetching(act: Activation, xs: &mut [f32], prelu: f32, kernels: crate::kernels::Kernels, pf: &mut Prefetch<'_>) {
+    match act {
+        Activation::Identity => return,
+        Activation::Gelu => return kernels.gelu_prefetching(xs, pf),
+        _ => {}
+    }
+    for part in xs.chunks_mut(16) {
+        for x in part {
+            *x = activate(act, *x, prelu);
+        }
+        pf.step();
     }
 }
 

@@ -130,6 +130,28 @@ pub fn gelu_rows<const FMA: bool>(xs: &mut [f32]) {
     }
 }
 
+/// `gelu_rows`, calling `pf.step()` after every 16 values (the values are those of `gelu_rows`).
+#[inline(always)]
+pub fn gelu_rows_prefetching<const FMA: bool>(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
+    let mut c = xs.chunks_exact_mut(LANES);
+    for v in c.by_ref() {
+        let v: &mut [f32; LANES] = v.try_into().expect("LANES values");
+        for x in v.iter_mut() {
+            *x = gelu::<FMA>(*x);
+        }
+        pf.step();
+    }
+    for x in c.into_remainder() {
+        *x = gelu::<FMA>(*x);
+    }
+}
+
+/// `gelu_in_place` with `pf.step()` after every 16 values.
+#[inline(always)]
+pub fn gelu_prefetching(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
+    gelu_rows_prefetching::<false>(xs, pf)
+}
+
 /// Keys per block of the transposed-key layout (see `kt_index`).
 pub const KEY_BLOCK: usize = 16;
 

@@ -64,6 +64,12 @@ impl Kernels {
         dispatch!(self, gelu_in_place(xs))
     }
 
+    /// `gelu_in_place`, calling `pf.step()` after every 16 values: the prefetches of a later
+    /// GEMM's weights run paced through the loop (same values as `gelu_in_place`).
+    pub fn gelu_prefetching(&self, xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
+        dispatch!(self, gelu_prefetching(xs, pf))
+    }
+
     /// Softmax over one row in place.
     pub fn softmax_in_place(&self, row: &mut [f32]) {
         dispatch!(self, softmax_in_place(row))
@@ -178,6 +184,12 @@ mod tests {
                 }
                 k.gelu_in_place(&mut b);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} gelu n={n}", isa.name());
+                // The prefetching copy: the same values, and 2 lines asked for per 16 values.
+                let (mut p, lines) = (x.clone(), [0u8; 64 * 300]);
+                let mut pf = crate::kernels::prefetch::Prefetch::new(&lines).per_step(2);
+                k.gelu_prefetching(&mut p, &mut pf);
+                assert!(p.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} gelu_prefetching n={n}", isa.name());
+                assert_eq!(pf.remaining(), lines.len() - (n / 16 * 2 * 64).min(lines.len()), "{} gelu_prefetching n={n}", isa.name());
                 let mut c = x.clone();
                 generic::gelu_in_place(&mut c);
                 let worst = c.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);

@@ -12,6 +12,10 @@ pub fn gelu_in_place(xs: &mut [f32]) {
     g::gelu_rows::<FMA>(xs)
 }
 
+pub fn gelu_prefetching(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
+    g::gelu_rows_prefetching::<FMA>(xs, pf)
+}
+
 pub fn softmax_in_place(row: &mut [f32]) {
     g::softmax_rows::<FMA>(row)
 }

@@ -26,6 +26,13 @@ macro_rules! compile_for {
             /// # Safety
             /// As `gelu_in_place`.
             #[target_feature(enable = $feature)]
+            pub unsafe fn gelu_prefetching(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
+                g::gelu_rows_prefetching::<{ cfg!(feature = "std") }>(xs, pf)
+            }
+
+            /// # Safety
+            /// As `gelu_in_place`.
+            #[target_feature(enable = $feature)]
             pub unsafe fn softmax_in_place(row: &mut [f32]) {
                 g::softmax_rows::<{ cfg!(feature = "std") }>(row)
             }
