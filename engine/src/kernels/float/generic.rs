@@ -98,11 +98,11 @@ pub fn erf_over_sqrt2<const FMA: bool>(x: f32) -> f32 {
     p = madd::<FMA>(p, x2, 6.285_072_3e-4);
     p = madd::<FMA>(p, x2, 1.103_734_4e-2);
     p = madd::<FMA>(p, x2, 9.918_525e-2);
-    p = madd::<FMA>(p, x2, 7.978_838_3e-1);
+    p = madd::<FMA>(p, x2, 7.978_838e-1);
     let mut q = 5.018_879e-7f32;
     q = madd::<FMA>(q, x2, 1.127_371_5e-4);
     q = madd::<FMA>(q, x2, 2.703_692_8e-3);
-    q = madd::<FMA>(q, x2, 3.733_932_8e-2);
+    q = madd::<FMA>(q, x2, 3.733_933e-2);
     q = madd::<FMA>(q, x2, 2.909_710_4e-1);
     q = madd::<FMA>(q, x2, 1.0);
     (xc * p / q).max(-1.0)

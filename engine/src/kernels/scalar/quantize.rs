@@ -13,6 +13,7 @@
 //! kernels convert with one rounding conversion (`vcvtps2dq`, `fcvtns`), whose rounding is half
 //! to even. (A row whose values are all below 1e-30 quantizes to 0 with scale 1.) A max of ±∞
 //! gives `inv = 0`, so finite values become 0 and infinite ones NaN, then 0.
+
 /// `x` [rows, cols], `q` [rows, cols], `scales` [rows]; `channel_scale` [cols] if present.
 pub fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
     for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
