@@ -105,7 +105,6 @@ impl<'a> Model<'a> {
         let head = file.header.head;
         config.validate(head)?;
         let index = TensorIndex::build(&file, &config, head, file.header.lm_head_tied)?;
-        #[allow(unused_mut)]
         let mut model = Model {
             head,
             weights: Weights {
@@ -121,11 +120,7 @@ impl<'a> Model<'a> {
         // with `alloc`, keep the layers' views).
         model.weights.emb_layer_norm()?;
         model.weights.embeddings_project()?;
-        for i in 0..model.config().num_hidden_layers as usize {
-            let _layer = model.weights.resolve_layer(i)?;
-            #[cfg(feature = "alloc")]
-            model.weights.layers.push(_layer);
-        }
+        model.weights.resolve_layers()?;
         heads::check(&model.weights, head)?;
         Ok(model)
     }

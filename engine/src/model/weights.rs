@@ -311,6 +311,19 @@ impl<'a> Weights<'a> {
         self.resolve_layer(i)
     }
 
+    /// Resolves every layer's views (an error if one cannot be) and, with `alloc`, keeps them
+    /// for `layer`.
+    pub(crate) fn resolve_layers(&mut self) -> Result<(), Error> {
+        for i in 0..self.config.num_hidden_layers as usize {
+            let layer = self.resolve_layer(i)?;
+            #[cfg(feature = "alloc")]
+            self.layers.push(layer);
+            #[cfg(not(feature = "alloc"))]
+            let _ = layer;
+        }
+        Ok(())
+    }
+
     /// Layer `i`'s views, from the tensor table.
     pub fn resolve_layer(&self, i: usize) -> Result<LayerWeights<'a>, Error> {
         let base = self.index.layer_start + i * self.index.layer_stride;
