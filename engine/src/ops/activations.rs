@@ -69,14 +69,7 @@ pub fn activate(act: Activation, x: f32, prelu: f32) -> f32 {
 /// Applies an activation in place; exact GELU runs on `kernels`' vectorized copy (the same one
 /// the encoder's FFN uses).
 pub fn activate_in_place(act: Activation, xs: &mut [f32], prelu: f32, kernels: crate::kernels::Kernels) {
-    match act {
-        Activation::Identity => return,
-        Activation::Gelu => return kernels.gelu_in_place(xs),
-        _ => {}
-    }
-    for x in xs {
-        *x = activate(act, *x, prelu);
-    }
+    activate_in_place_prefetching(act, xs, prelu, kernels, &mut Prefetch::none())
 }
 
 /// `activate_in_place`, calling `pf.step()` after every 16 values (`kernels::prefetch`): a later

@@ -122,15 +122,13 @@ pub fn gelu_in_place(xs: &mut [f32]) {
     gelu_rows::<false>(xs)
 }
 
-/// `gelu_in_place` with its multiply-adds fused when `FMA` (the x86 copies with FMA run this).
+/// `gelu_in_place` with its multiply-adds fused when `FMA` (the copies for CPUs with FMA run this).
 #[inline(always)]
 pub fn gelu_rows<const FMA: bool>(xs: &mut [f32]) {
-    for x in xs.iter_mut() {
-        *x = gelu::<FMA>(*x);
-    }
+    gelu_rows_prefetching::<FMA>(xs, &mut crate::kernels::prefetch::Prefetch::none())
 }
 
-/// `gelu_rows`, calling `pf.step()` after every 16 values (the values are those of `gelu_rows`).
+/// `gelu_rows`, calling `pf.step()` after every 16 values (which changes no value).
 #[inline(always)]
 pub fn gelu_rows_prefetching<const FMA: bool>(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
     let mut c = xs.chunks_exact_mut(LANES);

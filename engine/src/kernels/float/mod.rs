@@ -61,7 +61,7 @@ fn fma() -> bool {
 impl Kernels {
     /// Exact-erf GELU in place (|erf error| ≤ 5e-7, see `generic::erf_over_sqrt2`).
     pub fn gelu_in_place(&self, xs: &mut [f32]) {
-        dispatch!(self, gelu_in_place(xs))
+        self.gelu_prefetching(xs, &mut crate::kernels::prefetch::Prefetch::none())
     }
 
     /// `gelu_in_place`, calling `pf.step()` after every 16 values: the prefetches of a later

@@ -8,10 +8,6 @@ use crate::kernels::float::generic as g;
 
 const FMA: bool = cfg!(feature = "std");
 
-pub fn gelu_in_place(xs: &mut [f32]) {
-    g::gelu_rows::<FMA>(xs)
-}
-
 pub fn gelu_prefetching(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
     g::gelu_rows_prefetching::<FMA>(xs, pf)
 }

@@ -18,20 +18,13 @@ macro_rules! compile_for {
             /// # Safety
             /// The CPU must support the target features of this module.
             #[target_feature(enable = $feature)]
-            pub unsafe fn gelu_in_place(xs: &mut [f32]) {
-                // Every CPU with these features has FMA; `mul_add` needs std.
-                g::gelu_rows::<{ cfg!(feature = "std") }>(xs)
-            }
-
-            /// # Safety
-            /// As `gelu_in_place`.
-            #[target_feature(enable = $feature)]
             pub unsafe fn gelu_prefetching(xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
+                // Every CPU with these features has FMA; `mul_add` needs std.
                 g::gelu_rows_prefetching::<{ cfg!(feature = "std") }>(xs, pf)
             }
 
             /// # Safety
-            /// As `gelu_in_place`.
+            /// As `gelu_prefetching`.
             #[target_feature(enable = $feature)]
             pub unsafe fn softmax_in_place(row: &mut [f32]) {
                 g::softmax_rows::<{ cfg!(feature = "std") }>(row)
