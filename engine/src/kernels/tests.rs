@@ -345,7 +345,7 @@ fn quantize_every_available_isa_matches_scalar() {
 /// [-300, 300], and NaN.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 fn rounding_inputs(stride: u32) -> Vec<f32> {
-    let mut vals: Vec<f32> = (0..=u32::MAX / stride).map(|i| f32::from_bits(i.wrapping_mul(stride))).filter(|v| !(v.abs() > 4_194_304.0)).collect();
+    let mut vals: Vec<f32> = (0..=u32::MAX / stride).map(|i| f32::from_bits(i.wrapping_mul(stride))).filter(|v| v.is_nan() || v.abs() <= 4_194_304.0).collect();
     for h in -300..300 {
         let c = h as f32 + 0.5;
         for d in -64i32..=64 {
@@ -356,10 +356,17 @@ fn rounding_inputs(stride: u32) -> Vec<f32> {
     vals
 }
 
-/// The scalar rounding (NaN → 0) as an integer.
+/// `round` (a vector conversion on `N` lanes) against the scalar `round_half_even` (NaN → 0) on
+/// every value of `vals`.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-fn round_half_even_i32(x: f32) -> i32 {
-    crate::kernels::scalar::quantize::round_half_even(x) as i32
+fn check_rounding<const N: usize>(vals: &[f32], round: impl Fn([f32; N]) -> [i32; N]) {
+    for ch in vals.chunks(N) {
+        let mut x = [0.0f32; N];
+        x[..ch.len()].copy_from_slice(ch);
+        for (x, r) in x.iter().zip(round(x)) {
+            assert_eq!(r, crate::kernels::scalar::quantize::round_half_even(*x) as i32, "round({x:e})");
+        }
+    }
 }
 
 /// The AVX2 conversion rounds as the scalar `round_half_even` on all of its domain.
@@ -371,15 +378,8 @@ fn avx2_rounding_matches_scalar() {
         return;
     }
     let vals = rounding_inputs(if cfg!(debug_assertions) { 65_521 } else { 4_099 });
-    for ch in vals.chunks(8) {
-        let mut x = [0.0f32; 8];
-        x[..ch.len()].copy_from_slice(ch);
-        // SAFETY: AVX2 checked above.
-        let r = unsafe { super::x86_64::avx2::quantize::round8(x) };
-        for (x, r) in x.iter().zip(r) {
-            assert_eq!(r, round_half_even_i32(*x), "round({x:e})");
-        }
-    }
+    // SAFETY: AVX2 checked above.
+    check_rounding(&vals, |x| unsafe { super::x86_64::avx2::quantize::round8(x) });
 }
 
 /// The NEON conversion against the scalar rounding, as for AVX2.
@@ -391,17 +391,12 @@ fn neon_rounding_matches_scalar() {
         report(format_args!("skipped: neon not available on this CPU (rounding)"));
         return;
     }
-    let vals = rounding_inputs(65_521);
-    for ch in vals.chunks(4) {
-        let mut x = [0.0f32; 4];
-        x[..ch.len()].copy_from_slice(ch);
+    check_rounding(&rounding_inputs(65_521), |x: [f32; 4]| {
         let mut r = [0i32; 4];
         // SAFETY: NEON checked above; 4-element arrays.
         unsafe { vst1q_s32(r.as_mut_ptr(), super::aarch64::neon::quantize::quantize4(vld1q_f32(x.as_ptr()), vdupq_n_f32(1.0))) };
-        for (x, r) in x.iter().zip(r) {
-            assert_eq!(r, round_half_even_i32(*x), "round({x:e})");
-        }
-    }
+        r
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
