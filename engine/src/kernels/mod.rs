@@ -5,9 +5,9 @@
 //! * `pack` — the `Panel16x4` int8 weight layout that every int8 GEMM kernel reads (and the
 //!   converter writes).
 //! * `prefetch` — asking for a later GEMM's weights between chunks of f32 work.
-//! * `x86_64/{avx2,avxvnni,avx512vnni,amx}/`, `aarch64/{neon,dotprod}/` — one folder per
-//!   instruction set with the same file names (`gemm_i8.rs`, `quantize.rs` where it has its own,
-//!   `peak.rs`).
+//! * `x86_64/{avx2,avxvnni,avx512vnni,amx}/`, `aarch64/{neon,dotprod}/`, `arm/neon/` (armv7) —
+//!   one folder per instruction set with the same file names (`gemm_i8.rs`, `quantize.rs` where it
+//!   has its own, `peak.rs`).
 //!
 //! The `#[target_feature]` functions are private to this module tree. The only way to call them is
 //! through a [`Kernels`] value, and the only ways to get one check the CPU first
@@ -38,6 +38,8 @@ pub mod scalar;
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
+#[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
+mod arm;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
 
@@ -60,7 +62,8 @@ pub enum Isa {
     /// x86-64 AMX-INT8 tiles (`tdpbssd`) for the int8 GEMM, the AVX-512 VNNI kernels for the rest
     /// (Sapphire Rapids and later Xeons; Linux grants the tile state on request).
     Amx,
-    /// aarch64 Advanced SIMD, `smull`/`smlal`/`sadalp` (Cortex-A72, Raspberry Pi 4).
+    /// aarch64 Advanced SIMD, `smull`/`smlal`/`sadalp` (Cortex-A72, Raspberry Pi 4); on 32-bit
+    /// ARM Linux (armv7, a Pi on a 32-bit OS) the same arithmetic in `asm!`, GEMM only.
     Neon,
     /// aarch64 with the dot-product extension, `sdot` (Cortex-A76, Raspberry Pi 5).
     Dotprod,
@@ -181,7 +184,17 @@ mod cpu {
     }
     #[cfg(target_arch = "aarch64")]
     pub use imp_arm::{dotprod, neon};
-    #[cfg(not(target_arch = "aarch64"))]
+    /// 32-bit ARM Linux: the kernel's `HWCAP_NEON` bit (Rust's `is_arm_feature_detected!` is
+    /// unstable). Without std there is no armv7 NEON kernel.
+    #[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
+    pub fn neon() -> bool {
+        /// `HWCAP_NEON` of arch/arm/include/uapi/asm/hwcap.h.
+        const HWCAP_NEON: libc::c_ulong = 1 << 12;
+        // SAFETY: getauxval only reads the process's auxiliary vector; any type is allowed (0 if
+        // absent).
+        unsafe { libc::getauxval(libc::AT_HWCAP) & HWCAP_NEON != 0 }
+    }
+    #[cfg(not(any(target_arch = "aarch64", all(target_arch = "arm", target_os = "linux", feature = "std"))))]
     pub fn neon() -> bool {
         false
     }
@@ -378,6 +391,10 @@ impl Kernels {
             // SAFETY: a Kernels with this ISA exists only if the CPU has NEON and dotprod; lengths
             // checked above.
             Isa::Dotprod => unsafe { aarch64::dotprod::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y) },
+            #[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
+            // SAFETY: a Kernels with this ISA exists only if HWCAP_NEON is set; lengths checked
+            // above.
+            Isa::Neon => unsafe { arm::neon::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y) },
             #[allow(unreachable_patterns)]
             _ => unreachable!("Kernels for an ISA of another architecture cannot be constructed"),
         }
@@ -436,6 +453,8 @@ impl Kernels {
             Isa::Neon => &[PeakLoop { name: "neon smull+smlal+sadalp", run: peak::neon }],
             #[cfg(target_arch = "aarch64")]
             Isa::Dotprod => &[PeakLoop { name: "dotprod sdot", run: peak::dotprod }],
+            #[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
+            Isa::Neon => &[PeakLoop { name: "armv7 neon vmull+vmlal+vpadal", run: peak::arm_neon }],
             _ => &[],
         }
     }
@@ -478,6 +497,11 @@ mod peak {
     pub fn dotprod(iters: u64) -> u64 {
         // SAFETY: handed out only for a dotprod-checked Kernels.
         unsafe { super::aarch64::dotprod::peak::sdot(iters) }
+    }
+    #[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
+    pub fn arm_neon(iters: u64) -> u64 {
+        // SAFETY: handed out only for a NEON-checked Kernels (armv7: HWCAP_NEON).
+        unsafe { super::arm::neon::peak::vmull_vmlal_vpadal(iters.min(u64::from(u32::MAX)) as u32) }
     }
 }
 
