@@ -462,3 +462,18 @@ fn from_env_value_parses() {
     assert!(matches!(err, IsaFromEnvError::Unavailable(_)));
     assert!(std::format!("{err}").contains("not available"));
 }
+
+/// Every available ISA's register-only peak loops (the benches' % of peak) run and count their
+/// multiply-accumulates in proportion to the iterations; on armv7 this also checks that the
+/// `asm!` block's `vpush`/`vpop` of q8–q15 leaves the program running.
+#[test]
+fn peak_loops_run() {
+    for isa in Isa::ALL {
+        let Ok(kernels) = Kernels::force(isa) else { continue };
+        for p in kernels.peak_loops() {
+            let (one, ten) = ((p.run)(1), (p.run)(10));
+            assert!(one > 0 && ten == 10 * one, "{}: {one} MACs for 1 iteration, {ten} for 10", p.name);
+            report(format_args!("{}: {} MACs per iteration", p.name, one));
+        }
+    }
+}
