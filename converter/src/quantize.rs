@@ -4,7 +4,7 @@
 /// Per-row symmetric int8: `w[r, c] ≈ q[r, c] · scale[r]`, with `scale = max|w[r, :]| / 127`.
 /// Also returns each row's integer sum (the zero-point correction a u8·i8 kernel needs).
 pub fn quantize_rows_i8(data: &[f32], cols: usize) -> (Vec<i8>, Vec<f32>, Vec<i32>) {
-    let rows = if cols == 0 { 0 } else { data.len() / cols };
+    let rows = data.len().checked_div(cols).unwrap_or(0);
     let mut q = Vec::with_capacity(data.len());
     let mut scales = Vec::with_capacity(rows);
     let mut sums = Vec::with_capacity(rows);

@@ -242,7 +242,7 @@ impl Config {
                 return Err(Error::Config { field: name, reason: "exceeds 65536 (int8 accumulation limit)" });
             }
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(Error::Config {
                 field: "num_attention_heads",
                 reason: "must divide hidden_size",

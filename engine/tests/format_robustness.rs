@@ -1526,7 +1526,7 @@ fn forward_inputs_property() {
                 && seq > 0
                 && ids_len == n
                 && choices > 0
-                && batch % choices == 0
+                && batch.is_multiple_of(choices)
                 && seq <= c.max_position_embeddings as usize
                 && ids.iter().all(|&i| i < c.vocab_size)
                 && inputs.token_type_ids.is_none_or(|t| t.iter().all(|&i| i < c.type_vocab_size));

@@ -52,7 +52,7 @@ fn check(fx: &Fixture) -> Result<f32, String> {
             return Err(format!("{name} shape {shape:?} instead of {want_shape:?}"));
         }
         let err = max_abs_diff(&data, &want);
-        if !(err <= TOLERANCE) {
+        if err.is_nan() || err > TOLERANCE {
             return Err(format!("{name} max abs error {err} > {TOLERANCE}"));
         }
         worst = worst.max(err);

@@ -223,7 +223,7 @@ fn region(what: &'static str, start: u64, len: u64, total: u64) -> Result<(usize
 }
 
 fn aligned(what: &'static str, offset: u64) -> Result<(), Error> {
-    if offset % ALIGN as u64 != 0 {
+    if !offset.is_multiple_of(ALIGN as u64) {
         return Err(Error::Misaligned { what, offset, align: ALIGN as u64 });
     }
     Ok(())
@@ -233,7 +233,7 @@ impl<'a> ModelFile<'a> {
     /// Validates the preamble, header, table and every tensor region. Does not read tensor data
     /// (see `verify_data`), so it is cheap enough to run at every load.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
-        if (bytes.as_ptr() as usize) % ALIGN != 0 {
+        if !(bytes.as_ptr() as usize).is_multiple_of(ALIGN) {
             return Err(Error::UnalignedBuffer);
         }
         let total = bytes.len() as u64;
@@ -317,7 +317,7 @@ impl<'a> ModelFile<'a> {
         if bytes != r.data_len {
             return Err(bad("data length does not match shape and dtype"));
         }
-        if r.data_offset % ALIGN as u64 != 0 {
+        if !r.data_offset.is_multiple_of(ALIGN as u64) {
             return Err(bad("data is not 64-byte aligned"));
         }
         if r.data_offset < prev_end {
@@ -344,7 +344,7 @@ impl<'a> ModelFile<'a> {
         }
         let mut end = data_end;
         if r.aux_len > 0 {
-            if r.aux_offset % ALIGN as u64 != 0 {
+            if !r.aux_offset.is_multiple_of(ALIGN as u64) {
                 return Err(bad("aux is not 64-byte aligned"));
             }
             if r.aux_offset < data_end {

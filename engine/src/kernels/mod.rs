@@ -378,7 +378,7 @@ impl Kernels {
             // SAFETY: a Kernels with this ISA exists only if the CPU has AMX-INT8 (granted by the
             // OS) and AVX-512 F/BW/VNNI; lengths checked above; the tile kernel gets k % 64 == 0.
             Isa::Amx => unsafe {
-                if k % 64 == 0 {
+                if k.is_multiple_of(64) {
                     x86_64::amx::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y)
                 } else {
                     x86_64::avx512vnni::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, row_sums, bias, n, y)

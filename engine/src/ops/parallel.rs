@@ -24,7 +24,7 @@ pub fn for_row_chunks<F>(y: &mut [f32], width: usize, align: usize, work_per_row
 where
     F: Fn(usize, &mut [f32]) + Sync + Send,
 {
-    let rows = if width == 0 { 0 } else { y.len() / width };
+    let rows = y.len().checked_div(width).unwrap_or(0);
     let t = threads();
     if t <= 1 || rows < 2 || rows.saturating_mul(work_per_row) < MIN_PARALLEL_WORK {
         f(0, y);

@@ -77,7 +77,7 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, all_allowed: boo
 #[inline(always)]
 pub(crate) unsafe fn attend<P: Products>(a: &Attention<'_>, rows: &mut [f32], out: &mut [f32]) {
     let (h, d, kv_len) = (a.h, a.d, a.kv_len);
-    let n = if h == 0 { 0 } else { out.len() / h };
+    let n = out.len().checked_div(h).unwrap_or(0);
     if n == 0 || d == 0 || kv_len == 0 {
         return;
     }

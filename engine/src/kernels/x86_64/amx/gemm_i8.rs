@@ -68,7 +68,7 @@ fn config(ra: usize, rb: usize) -> TileConfig {
 #[target_feature(enable = "avx512f,avx512bw")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8], sw: &[f32], bias: &[f32], n: usize, y: &mut [f32]) {
-    debug_assert!(k > 0 && k % 64 == 0);
+    debug_assert!(k > 0 && k.is_multiple_of(64));
     let c = Ctx::new(a, sa, k, w, sw, &[], bias, n, y);
     let panels = n.div_ceil(PANEL_N);
     let full = m / MR * MR;
