@@ -118,8 +118,8 @@ pub fn linear_rows(input: &Prepared<'_>, lin: &Linear<'_>, y: &mut [f32]) {
             debug_assert!(false, "int8 linear on unquantized input");
             y.fill(f32::NAN);
         }
-        (Matrix::F32(w), _) => kernels::scalar::gemm_f32::gemm_nt(input.x, m, k, w, n, y),
-        (Matrix::F16(w), _) => kernels::scalar::gemm_f32::gemm_nt_f16(input.x, m, k, w, n, y),
+        (Matrix::F32(w), _) => input.kernels.gemm_f32_nt(input.x, m, k, w, n, y),
+        (Matrix::F16(w), _) => input.kernels.gemm_f16_nt(input.x, m, k, w, n, y),
     }
     add_bias(y, lin.bias, n);
 }

@@ -1,4 +1,5 @@
-//! f32 kernels of the forward pass: attention rows, GELU, softmax, LayerNorm.
+//! f32 kernels of the forward pass: attention rows, GELU, softmax, LayerNorm, and the GEMM of
+//! f32 and f16 model files (`gemm_f32.rs`).
 //!
 //! Written once in `generic.rs` as plain Rust and compiled again for each x86 ISA with
 //! `#[target_feature]` (`x86_64/`), so LLVM vectorizes the same code with AVX2 or AVX-512
@@ -17,6 +18,7 @@
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod attention;
+pub mod gemm_f32;
 pub mod generic;
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
@@ -68,6 +70,42 @@ impl Kernels {
     /// GEMM's weights run paced through the loop (same values as `gelu_in_place`).
     pub fn gelu_prefetching(&self, xs: &mut [f32], pf: &mut crate::kernels::prefetch::Prefetch<'_>) {
         dispatch!(self, gelu_prefetching(xs, pf))
+    }
+
+    /// `y[m, n] = x[m, k] · w[n, k]ᵀ` for f32 weights (`gemm_f32::gemm_nt`, fused multiply-adds
+    /// where the other f32 kernels fuse them). Panics if a slice is shorter than its shape.
+    pub fn gemm_f32_nt(&self, x: &[f32], m: usize, k: usize, w: &[f32], n: usize, y: &mut [f32]) {
+        match self.isa() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F; FMA
+            // is checked here.
+            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx if fma() => unsafe { x86_64::gemm_avx512::gemm_nt(x, m, k, w, n, y) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
+            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::gemm_avx2::gemm_nt(x, m, k, w, n, y) },
+            #[cfg(target_arch = "aarch64")]
+            crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::gemm_nt(x, m, k, w, n, y),
+            _ => gemm_f32::gemm_nt::<false>(x, m, k, w, n, y),
+        }
+    }
+
+    /// `gemm_f32_nt` for f16 weights, widened exactly to f32 two rows at a time; rows longer than
+    /// `gemm_f32::F16_MAX_K` take the scalar reference (`scalar::gemm_f32::gemm_nt_f16`).
+    pub fn gemm_f16_nt(&self, x: &[f32], m: usize, k: usize, w: &[half::f16], n: usize, y: &mut [f32]) {
+        if k > gemm_f32::F16_MAX_K {
+            return crate::kernels::scalar::gemm_f32::gemm_nt_f16(x, m, k, w, n, y);
+        }
+        match self.isa() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `gemm_f32_nt`.
+            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx if fma() => unsafe { x86_64::gemm_avx512::gemm_nt_f16(x, m, k, w, n, y) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as in `gemm_f32_nt`.
+            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::gemm_avx2::gemm_nt_f16(x, m, k, w, n, y) },
+            #[cfg(target_arch = "aarch64")]
+            crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::gemm_nt_f16(x, m, k, w, n, y),
+            _ => gemm_f32::gemm_nt_f16::<false>(x, m, k, w, n, y),
+        }
     }
 
     /// Softmax over one row in place.
@@ -122,6 +160,49 @@ mod tests {
             s ^= s >> 7;
             s ^= s << 17;
             ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        }
+    }
+
+    /// The f32 GEMM of every ISA against the specification body with the same fusion, bit for bit,
+    /// on odd shapes (k tails of every length mod 16, odd m and n); rows computed one at a time
+    /// equal rows computed together (threads split rows); f16 weights equal their f32 widening;
+    /// and the result is close to the plain reference (`scalar::gemm_f32`).
+    #[test]
+    fn gemm_f32_every_isa_matches_its_specification() {
+        use super::gemm_f32;
+        let mut r = rng(7);
+        for (m, k, n) in [(1usize, 1usize, 1usize), (2, 7, 3), (3, 15, 2), (4, 16, 5), (5, 17, 4), (7, 31, 1), (9, 64, 6), (6, 100, 7), (13, 256, 9), (4, 1024, 3), (8, 129, 2)] {
+            let x: Vec<f32> = (0..m * k).map(|_| r()).collect();
+            let w: Vec<f32> = (0..n * k).map(|_| r()).collect();
+            let wh: Vec<half::f16> = w.iter().map(|&v| half::f16::from_f32(v)).collect();
+            let ww: Vec<f32> = wh.iter().map(|v| v.to_f32()).collect();
+            let mut reference = vec![0.0; m * n];
+            crate::kernels::scalar::gemm_f32::gemm_nt(&x, m, k, &w, n, &mut reference);
+            for isa in Isa::ALL {
+                let Ok(kern) = Kernels::force(isa) else { continue };
+                let fused = cfg!(all(feature = "std", any(target_arch = "x86_64", target_arch = "aarch64"))) && isa != Isa::Scalar;
+                let mut want = vec![0.0; m * n];
+                if fused {
+                    gemm_f32::gemm_nt::<true>(&x, m, k, &w, n, &mut want);
+                } else {
+                    gemm_f32::gemm_nt::<false>(&x, m, k, &w, n, &mut want);
+                }
+                let mut got = vec![f32::NAN; m * n];
+                kern.gemm_f32_nt(&x, m, k, &w, n, &mut got);
+                assert!(want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()), "{} gemm_f32 m={m} k={k} n={n}", isa.name());
+                for i in 0..m {
+                    let mut one = vec![f32::NAN; n];
+                    kern.gemm_f32_nt(&x[i * k..(i + 1) * k], 1, k, &w, n, &mut one);
+                    assert!(one.iter().zip(&got[i * n..(i + 1) * n]).all(|(a, b)| a.to_bits() == b.to_bits()), "{} gemm_f32 row {i} alone, k={k}", isa.name());
+                }
+                let (mut h, mut hw) = (vec![f32::NAN; m * n], vec![f32::NAN; m * n]);
+                kern.gemm_f16_nt(&x, m, k, &wh, n, &mut h);
+                kern.gemm_f32_nt(&x, m, k, &ww, n, &mut hw);
+                assert!(h.iter().zip(&hw).all(|(a, b)| a.to_bits() == b.to_bits()), "{} gemm_f16 m={m} k={k} n={n}", isa.name());
+                for (g, e) in got.iter().zip(&reference) {
+                    assert!((g - e).abs() <= 1e-5 * (1.0 + e.abs()) * (k as f32).sqrt(), "{} gemm_f32 vs reference: {g} {e}", isa.name());
+                }
+            }
         }
     }
 
