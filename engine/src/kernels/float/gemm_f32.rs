@@ -6,9 +6,10 @@
 //! order, then the `k % 16` tail as one more chunk zero-padded (its extra lanes add 0·0), then
 //! the pairwise fold of `generic::dot` (lanes l + l+8, then l+4, l+2, l+1). A row's result thus
 //! does not depend on which rows share the call (threads split rows). Here it is written as plain
-//! scalar Rust (`dot1`), the portable kernel; LLVM does not vectorize it well (2–5 GMAC/s in a
-//! test at ELECTRA shapes, with or without register blocks), so AVX-512 and AVX2 have intrinsic
-//! copies (`x86_64/gemm_f32_avx512.rs`, `gemm_f32_avx2.rs`).
+//! scalar Rust (`dot1`), the portable kernel; LLVM does not vectorize it well (scalar FMAs,
+//! 2–5 GMAC/s in a one-off test at ELECTRA shapes, with or without register blocks), so AVX-512,
+//! AVX2 and NEON have intrinsic copies (`x86_64/gemm_f32_avx512.rs`, `x86_64/gemm_f32_avx2.rs`,
+//! `aarch64/gemm_f32_neon.rs`).
 //!
 //! The drivers walk the weight rows in pairs and hand each pair, widened to f32 for f16 files, to
 //! a kernel's `columns`, which runs every row of `x` against them: f16 weights are widened once
