@@ -19,7 +19,7 @@
 use half::f16;
 use half::slice::HalfFloatSliceExt;
 
-use super::generic::LANES;
+use super::generic::{madd, LANES};
 
 /// Longest `k` whose f16 rows are widened on the stack (2 rows: 32 KiB with std, 4 KiB without,
 /// where stacks are small); longer rows take the scalar reference kernel.
@@ -27,15 +27,6 @@ use super::generic::LANES;
 pub const F16_MAX_K: usize = 4096;
 #[cfg(not(feature = "std"))]
 pub const F16_MAX_K: usize = 512;
-
-#[inline(always)]
-fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
-    #[cfg(feature = "std")]
-    if FMA {
-        return a.mul_add(b, c);
-    }
-    a * b + c
-}
 
 /// One output, `x · w` over `k` values (see the module note).
 #[inline(always)]
@@ -73,6 +64,26 @@ pub fn columns<const FMA: bool>(x: &[f32], m: usize, k: usize, w0: &[f32], w1: O
         if let Some(w1) = w1 {
             y[i * n + j + 1] = dot1::<FMA>(row, w1, k);
         }
+    }
+}
+
+/// The row loop of the intrinsic `columns`: rows in blocks of `mr` while `mr` are left, then one
+/// at a time; `block(i, rows)` returns row `i + r`'s output for column `j` at `[2r]` and, if `two`,
+/// for column `j + 1` at `[2r + 1]`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn row_blocks<const N: usize>(m: usize, mr: usize, n: usize, j: usize, two: bool, y: &mut [f32], mut block: impl FnMut(usize, usize) -> [f32; N]) {
+    let mut i = 0;
+    while i < m {
+        let rows = if i + mr <= m { mr } else { 1 };
+        let out = block(i, rows);
+        for r in 0..rows {
+            y[(i + r) * n + j] = out[2 * r];
+            if two {
+                y[(i + r) * n + j + 1] = out[2 * r + 1];
+            }
+        }
+        i += rows;
     }
 }
 

@@ -347,13 +347,25 @@ pub fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bias: &[f
 /// with 4 query rows, 4 × 64 floats are 16 AVX-512 accumulators (independent FMA chains, and
 /// each key/value load serves 4 rows).
 const BLOCK: usize = 64;
+/// The f32 GEMM of f32 and f16 files, unfused (`gemm_f32` holds it and its intrinsic copies).
+#[inline(always)]
+pub fn gemm_nt(x: &[f32], m: usize, k: usize, w: &[f32], n: usize, y: &mut [f32]) {
+    super::gemm_f32::gemm_nt::<false>(x, m, k, w, n, y)
+}
+
+/// `gemm_nt` for f16 weights (`k ≤ gemm_f32::F16_MAX_K`).
+#[inline(always)]
+pub fn gemm_nt_f16(x: &[f32], m: usize, k: usize, w: &[half::f16], n: usize, y: &mut [f32]) {
+    super::gemm_f32::gemm_nt_f16::<false>(x, m, k, w, n, y)
+}
+
 /// Query rows computed together.
 pub const ROWS: usize = 4;
 
 /// `a·b + c`, fused into one rounding when `FMA` (only instantiated where the CPU has FMA and
 /// `std` provides `mul_add`, which then compiles to the instruction).
 #[inline(always)]
-fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+pub(crate) fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     #[cfg(feature = "std")]
     if FMA {
         return a.mul_add(b, c);

@@ -75,18 +75,7 @@ impl Kernels {
     /// `y[m, n] = x[m, k] · w[n, k]ᵀ` for f32 weights (`gemm_f32::gemm_nt`, fused multiply-adds
     /// where the other f32 kernels fuse them). Panics if a slice is shorter than its shape.
     pub fn gemm_f32_nt(&self, x: &[f32], m: usize, k: usize, w: &[f32], n: usize, y: &mut [f32]) {
-        match self.isa() {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: a Kernels with an AVX-512 ISA exists only after detection saw AVX-512F; FMA
-            // is checked here.
-            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx if fma() => unsafe { x86_64::gemm_avx512::gemm_nt(x, m, k, w, n, y) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
-            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::gemm_avx2::gemm_nt(x, m, k, w, n, y) },
-            #[cfg(target_arch = "aarch64")]
-            crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::gemm_nt(x, m, k, w, n, y),
-            _ => gemm_f32::gemm_nt::<false>(x, m, k, w, n, y),
-        }
+        dispatch!(self, gemm_nt(x, m, k, w, n, y))
     }
 
     /// `gemm_f32_nt` for f16 weights, widened exactly to f32 two rows at a time; rows longer than
@@ -95,17 +84,7 @@ impl Kernels {
         if k > gemm_f32::F16_MAX_K {
             return crate::kernels::scalar::gemm_f32::gemm_nt_f16(x, m, k, w, n, y);
         }
-        match self.isa() {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as in `gemm_f32_nt`.
-            crate::kernels::Isa::Avx512Vnni | crate::kernels::Isa::Amx if fma() => unsafe { x86_64::gemm_avx512::gemm_nt_f16(x, m, k, w, n, y) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as in `gemm_f32_nt`.
-            crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::gemm_avx2::gemm_nt_f16(x, m, k, w, n, y) },
-            #[cfg(target_arch = "aarch64")]
-            crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::gemm_nt_f16(x, m, k, w, n, y),
-            _ => gemm_f32::gemm_nt_f16::<false>(x, m, k, w, n, y),
-        }
+        dispatch!(self, gemm_nt_f16(x, m, k, w, n, y))
     }
 
     /// Softmax over one row in place.

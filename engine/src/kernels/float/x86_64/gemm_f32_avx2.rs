@@ -93,24 +93,16 @@ pub unsafe fn columns(x: &[f32], m: usize, k: usize, w0: &[f32], w1: Option<&[f3
     assert!(x.len() >= m * k && w0.len() >= k && w1.is_none_or(|w| w.len() >= k) && y.len() >= m * n && j + usize::from(w1.is_some()) < n.max(1));
     let (xp, w0p) = (x.as_ptr(), w0.as_ptr());
     let w1p = w1.map_or(w0p, |w| w.as_ptr());
-    let mut i = 0;
-    while i < m {
-        let rows = if i + 2 <= m { 2 } else { 1 };
-        // SAFETY: rows i..i+rows ≤ m of x, k values of each weight row (asserted above).
-        let out = unsafe {
+    crate::kernels::float::gemm_f32::row_blocks(m, 2, n, j, w1.is_some(), y, |i, rows| {
+        // SAFETY: rows i..i+rows ≤ m of x, k values of each weight row (asserted above); the
+        // features are enabled (this function's contract).
+        unsafe {
             match (rows, w1.is_some()) {
                 (2, true) => block::<2, true>(xp, i, k, w0p, w1p),
                 (2, false) => block::<2, false>(xp, i, k, w0p, w1p),
                 (_, true) => block::<1, true>(xp, i, k, w0p, w1p),
                 (_, false) => block::<1, false>(xp, i, k, w0p, w1p),
             }
-        };
-        for r in 0..rows {
-            y[(i + r) * n + j] = out[2 * r];
-            if w1.is_some() {
-                y[(i + r) * n + j + 1] = out[2 * r + 1];
-            }
         }
-        i += rows;
-    }
+    })
 }

@@ -13,7 +13,7 @@ pub mod layer_norm_avx512;
 pub mod transpose_avx512;
 
 macro_rules! compile_for {
-    ($feature:literal, $module:ident, $layer_norm:path) => {
+    ($feature:literal, $module:ident, $layer_norm:path, $gemm_columns:path) => {
         pub mod $module {
             use crate::kernels::float::generic as g;
 
@@ -33,43 +33,36 @@ macro_rules! compile_for {
             }
 
             pub use $layer_norm as add_layer_norm;
-        }
-    };
-}
 
-compile_for!("avx2,fma", avx2, super::avx2_layer_norm);
-compile_for!("avx512f,fma", avx512, super::layer_norm_avx512::add_layer_norm);
-
-/// The f32 GEMM of f32 and f16 files on each ISA: `gemm_f32`'s drivers around the intrinsic
-/// `columns` (`gemm_f32_avx2.rs`, `gemm_f32_avx512.rs`).
-macro_rules! gemm_for {
-    ($feature:literal, $module:ident, $columns:path) => {
-        pub mod $module {
-            use crate::kernels::float::gemm_f32 as g;
-
+            /// The f32 GEMM of f32 and f16 files: `gemm_f32`'s driver around the intrinsic
+            /// `columns` (`gemm_f32_avx2.rs`, `gemm_f32_avx512.rs`).
+            ///
             /// # Safety
-            /// The CPU must support the target features of this module.
+            /// As `gelu_prefetching`.
             #[target_feature(enable = $feature)]
             pub unsafe fn gemm_nt(x: &[f32], m: usize, k: usize, w: &[f32], n: usize, y: &mut [f32]) {
                 let ylen = y.len();
                 // SAFETY: the features are enabled (this function's contract).
-                g::drive(x, m, k, w, n, ylen, |w0, w1, j| unsafe { $columns(x, m, k, w0, w1, n, j, y) })
+                crate::kernels::float::gemm_f32::drive(x, m, k, w, n, ylen, |w0, w1, j| unsafe { $gemm_columns(x, m, k, w0, w1, n, j, y) })
             }
 
+            /// `gemm_nt` for f16 weights.
+            ///
             /// # Safety
-            /// As `gemm_nt`.
+            /// As `gelu_prefetching`.
             #[target_feature(enable = $feature)]
             pub unsafe fn gemm_nt_f16(x: &[f32], m: usize, k: usize, w: &[half::f16], n: usize, y: &mut [f32]) {
                 let ylen = y.len();
-                // SAFETY: as above.
-                g::drive_f16(x, m, k, w, n, ylen, |w0, w1, j| unsafe { $columns(x, m, k, w0, w1, n, j, y) })
+                // SAFETY: as in `gemm_nt`.
+                crate::kernels::float::gemm_f32::drive_f16(x, m, k, w, n, ylen, |w0, w1, j| unsafe { $gemm_columns(x, m, k, w0, w1, n, j, y) })
             }
         }
     };
 }
 
-gemm_for!("avx2,fma", gemm_avx2, super::gemm_f32_avx2::columns);
-gemm_for!("avx512f,fma", gemm_avx512, super::gemm_f32_avx512::columns);
+compile_for!("avx2,fma", avx2, super::avx2_layer_norm, super::gemm_f32_avx2::columns);
+compile_for!("avx512f,fma", avx512, super::layer_norm_avx512::add_layer_norm, super::gemm_f32_avx512::columns);
+
 
 /// # Safety
 /// The CPU must support AVX2.
