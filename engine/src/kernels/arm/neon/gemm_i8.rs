@@ -66,6 +66,35 @@ pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8],
     }
 }
 
+/// One quarter of a block pair (4 channels × 4 k of groups g and g+1, through the two weight
+/// pointers), into the accumulator pair `$lo` (channels 4q, 4q+1) and `$hi` (4q+2, 4q+3).
+macro_rules! quarter {
+    ($lo:literal, $hi:literal) => {
+        concat!(
+            "vld1.8 {{d0-d1}}, [{w}]!\n",
+            "vld1.8 {{d2-d3}}, [{w1}]!\n",
+            "vmull.s8 q3, d0, d4\n",
+            "vmlal.s8 q3, d2, d5\n",
+            "vmull.s8 q4, d1, d4\n",
+            "vmlal.s8 q4, d3, d5\n",
+            "vpadal.s16 ", $lo, ", q3\n",
+            "vpadal.s16 ", $hi, ", q4",
+        )
+    };
+}
+
+/// One quarter of the odd last group (weights already in `$wlo`, `$whi`), into `$lo` and `$hi`.
+macro_rules! single {
+    ($wlo:literal, $whi:literal, $lo:literal, $hi:literal) => {
+        concat!(
+            "vmull.s8 q3, ", $wlo, ", d4\n",
+            "vmull.s8 q4, ", $whi, ", d4\n",
+            "vpadal.s16 ", $lo, ", q3\n",
+            "vpadal.s16 ", $hi, ", q4",
+        )
+    };
+}
+
 /// `acc[2q + h] += pairwise(a · w)` over `groups` groups of one panel (see the module note).
 ///
 /// # Safety
@@ -91,42 +120,10 @@ unsafe fn dot(acc: &mut [[i32; 4]; 8], a: *const i8, w: *const i8, groups: usize
             "1:",
             "vld1.32 {{d4[]}}, [{a}]!",
             "vld1.32 {{d5[]}}, [{a}]!",
-            // quarter 0: channels 0-3
-            "vld1.8 {{d0-d1}}, [{w}]!",
-            "vld1.8 {{d2-d3}}, [{w1}]!",
-            "vmull.s8 q3, d0, d4",
-            "vmlal.s8 q3, d2, d5",
-            "vmull.s8 q4, d1, d4",
-            "vmlal.s8 q4, d3, d5",
-            "vpadal.s16 q8, q3",
-            "vpadal.s16 q9, q4",
-            // quarter 1: channels 4-7
-            "vld1.8 {{d0-d1}}, [{w}]!",
-            "vld1.8 {{d2-d3}}, [{w1}]!",
-            "vmull.s8 q3, d0, d4",
-            "vmlal.s8 q3, d2, d5",
-            "vmull.s8 q4, d1, d4",
-            "vmlal.s8 q4, d3, d5",
-            "vpadal.s16 q10, q3",
-            "vpadal.s16 q11, q4",
-            // quarter 2: channels 8-11
-            "vld1.8 {{d0-d1}}, [{w}]!",
-            "vld1.8 {{d2-d3}}, [{w1}]!",
-            "vmull.s8 q3, d0, d4",
-            "vmlal.s8 q3, d2, d5",
-            "vmull.s8 q4, d1, d4",
-            "vmlal.s8 q4, d3, d5",
-            "vpadal.s16 q12, q3",
-            "vpadal.s16 q13, q4",
-            // quarter 3: channels 12-15
-            "vld1.8 {{d0-d1}}, [{w}]!",
-            "vld1.8 {{d2-d3}}, [{w1}]!",
-            "vmull.s8 q3, d0, d4",
-            "vmlal.s8 q3, d2, d5",
-            "vmull.s8 q4, d1, d4",
-            "vmlal.s8 q4, d3, d5",
-            "vpadal.s16 q14, q3",
-            "vpadal.s16 q15, q4",
+            quarter!("q8", "q9"),   // channels 0-3
+            quarter!("q10", "q11"), // channels 4-7
+            quarter!("q12", "q13"), // channels 8-11
+            quarter!("q14", "q15"), // channels 12-15
             // skip the block the second pointer read
             "add {w}, {w}, #64",
             "add {w1}, {w1}, #64",
@@ -137,23 +134,11 @@ unsafe fn dot(acc: &mut [[i32; 4]; 8], a: *const i8, w: *const i8, groups: usize
             "beq 3f",
             "vld1.32 {{d4[]}}, [{a}]",
             "vld1.8 {{d0-d3}}, [{w}]!",
-            "vmull.s8 q3, d0, d4",
-            "vmull.s8 q4, d1, d4",
-            "vpadal.s16 q8, q3",
-            "vpadal.s16 q9, q4",
-            "vmull.s8 q3, d2, d4",
-            "vmull.s8 q4, d3, d4",
-            "vpadal.s16 q10, q3",
-            "vpadal.s16 q11, q4",
+            single!("d0", "d1", "q8", "q9"),   // channels 0-3
+            single!("d2", "d3", "q10", "q11"), // channels 4-7
             "vld1.8 {{d0-d3}}, [{w}]",
-            "vmull.s8 q3, d0, d4",
-            "vmull.s8 q4, d1, d4",
-            "vpadal.s16 q12, q3",
-            "vpadal.s16 q13, q4",
-            "vmull.s8 q3, d2, d4",
-            "vmull.s8 q4, d3, d4",
-            "vpadal.s16 q14, q3",
-            "vpadal.s16 q15, q4",
+            single!("d0", "d1", "q12", "q13"), // channels 8-11
+            single!("d2", "d3", "q14", "q15"), // channels 12-15
             "3:",
             "vst1.32 {{d16-d19}}, [{acc}]!",
             "vst1.32 {{d20-d23}}, [{acc}]!",
