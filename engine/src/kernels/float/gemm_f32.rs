@@ -4,7 +4,7 @@
 //! The arithmetic of one output, the specification every copy follows bit for bit: `LANES` (16)
 //! partial sums over k, one multiply-add per term (fused when `FMA`), whole chunks of 16 in k
 //! order, then the `k % 16` tail as one more chunk zero-padded (its extra lanes add 0·0), then
-//! the pairwise fold of `generic::dot` (lanes l + l+8, then l+4, l+2, l+1). A row's result thus
+//! the pairwise fold `generic::reduce` (lanes l + l+8, then l+4, l+2, l+1). A row's result thus
 //! does not depend on which rows share the call (threads split rows). Here it is written as plain
 //! scalar Rust (`dot1`), the portable kernel; LLVM does not vectorize it well (scalar FMAs,
 //! 2–5 GMAC/s in a one-off test at ELECTRA shapes, with or without register blocks), so AVX-512,
@@ -19,7 +19,7 @@
 use half::f16;
 use half::slice::HalfFloatSliceExt;
 
-use super::generic::{madd, LANES};
+use super::generic::{madd, reduce, LANES};
 
 /// Longest `k` whose f16 rows are widened on the stack (2 rows: 32 KiB with std, 4 KiB without,
 /// where stacks are small); longer rows take the scalar reference kernel.
@@ -44,14 +44,7 @@ pub fn dot1<const FMA: bool>(x: &[f32], w: &[f32], k: usize) -> f32 {
             a[l] = madd::<FMA>(xv, wv, a[l]);
         }
     }
-    let mut width = LANES / 2;
-    while width > 0 {
-        for l in 0..width {
-            a[l] += a[l + width];
-        }
-        width /= 2;
-    }
-    a[0]
+    reduce(a)
 }
 
 /// Columns `j` (weight row `w0`) and, with `w1`, `j + 1` of `y`, for all `m` rows of `x`.

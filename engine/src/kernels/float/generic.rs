@@ -31,7 +31,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// Pairwise tree over the partial sums: 16 → 8 → 4 → 2 → 1.
 #[inline(always)]
-fn reduce(mut acc: [f32; LANES]) -> f32 {
+pub(crate) fn reduce(mut acc: [f32; LANES]) -> f32 {
     let mut w = LANES / 2;
     while w > 0 {
         for l in 0..w {
