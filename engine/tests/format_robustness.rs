@@ -342,11 +342,25 @@ fn info(v: &Variant) -> HeaderInfo {
 }
 
 fn build_tensors(v: &Variant, tensors: &[Written]) -> Vec<u8> {
-    let mut b = FileBuilder::new();
-    for t in tensors {
-        add(&mut b, t);
-    }
-    b.build(&info(v)).expect("FileBuilder::build")
+    let builder = || {
+        let mut b = FileBuilder::new();
+        for t in tensors {
+            add(&mut b, t);
+        }
+        b
+    };
+    let built = builder().build(&info(v)).expect("FileBuilder::build");
+    // The streaming writer (the converter's path to disk) hands out the same bytes, in order.
+    let mut streamed = Vec::new();
+    let len = builder()
+        .write_into(&info(v), |piece| {
+            streamed.extend_from_slice(piece);
+            Ok::<(), Error>(())
+        })
+        .expect("FileBuilder::write_into");
+    assert_eq!(len as usize, streamed.len(), "{}", v.name);
+    assert!(built[..] == streamed[..], "{}: write_into and build differ", v.name);
+    streamed
 }
 
 fn build(v: &Variant) -> Vec<u8> {

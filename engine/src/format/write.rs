@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::{DType, Header, Preamble, TensorRecord, TokenizerSettings, ALIGN, FORMAT_VERSION, MAGIC, PREAMBLE_LEN};
+use crate::buffer::AlignedBytes;
 use crate::config::{Config, Head};
 use crate::Error;
 
@@ -91,7 +92,34 @@ impl FileBuilder {
         });
     }
 
-    pub fn build(&self, info: &HeaderInfo) -> Result<Vec<u8>, Error> {
+    /// Lays out and serialises the file into memory, 64-byte aligned as `ModelFile::parse`
+    /// wants it. Each tensor's bytes are freed once copied.
+    pub fn build(self, info: &HeaderInfo) -> Result<AlignedBytes, Error> {
+        let plan = self.plan(info)?;
+        let mut file = AlignedBytes::zeroed(plan.file_len());
+        let mut at = 0;
+        self.emit(plan, |piece| {
+            file[at..at + piece.len()].copy_from_slice(piece);
+            at += piece.len();
+            Ok::<(), Error>(())
+        })?;
+        Ok(file)
+    }
+
+    /// Serialises the file as `build` does, handing its bytes to `sink` in order, a piece at a
+    /// time (the preamble, header and table, then each tensor with its padding), and freeing each
+    /// tensor once handed over: a file written this way never sits in memory twice (the
+    /// converter streams its f32 reference model to disk like this). The file's length is
+    /// returned.
+    pub fn write_into<E: From<Error>>(self, info: &HeaderInfo, sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<u64, E> {
+        let plan = self.plan(info)?;
+        let len = plan.file_len() as u64;
+        self.emit(plan, sink)?;
+        Ok(len)
+    }
+
+    /// Checks every tensor against what `parse` accepts and lays the file out.
+    fn plan(&self, info: &HeaderInfo) -> Result<Plan, Error> {
         if info.labels.iter().any(|l| l.contains('\n')) {
             return Err(Error::Header("a label name contains a newline"));
         }
@@ -159,18 +187,23 @@ impl FileBuilder {
         let header_bytes = postcard::to_allocvec(&header).map_err(|_| Error::Header("header does not encode"))?;
         let table_offset = align_up(PREAMBLE_LEN + header_bytes.len());
         let data_offset = align_up(table_offset + records.len() * core::mem::size_of::<TensorRecord>());
-        let data_len = align_up(data_len);
-        let mut out = alloc::vec![0u8; data_offset + data_len];
-        out[PREAMBLE_LEN..PREAMBLE_LEN + header_bytes.len()].copy_from_slice(&header_bytes);
-        out[table_offset..table_offset + records.len() * 64].copy_from_slice(bytemuck::cast_slice(&records));
-        for (t, r) in self.tensors.iter().zip(&records) {
-            let d = data_offset + r.data_offset as usize;
-            out[d..d + t.data.len()].copy_from_slice(&t.data);
-            if !t.aux.is_empty() {
-                let a = data_offset + r.aux_offset as usize;
-                out[a..a + t.aux.len()].copy_from_slice(&t.aux);
-            }
-        }
+        Ok(Plan { records, header_bytes, table_offset, data_offset, data_len: align_up(data_len) })
+    }
+
+    /// Hands the planned file to `sink`: the CRCs first (one pass over the tensors), then the
+    /// bytes in file order.
+    fn emit<E: From<Error>>(self, plan: Plan, mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        let Plan { records, header_bytes, table_offset, data_offset, data_len } = plan;
+        let table: &[u8] = bytemuck::cast_slice(&records);
+        // The metadata: header, zeros to the table, table, zeros to the data.
+        let meta_len = data_offset - PREAMBLE_LEN;
+        let mut meta = Vec::with_capacity(meta_len);
+        meta.extend_from_slice(&header_bytes);
+        meta.resize(table_offset - PREAMBLE_LEN, 0);
+        meta.extend_from_slice(table);
+        meta.resize(meta_len, 0);
+        let mut data_crc = crc32fast::Hasher::new();
+        data_pieces(&self.tensors, &records, data_len, |piece| data_crc.update(piece));
         let preamble = Preamble {
             magic: MAGIC,
             version: FORMAT_VERSION,
@@ -180,10 +213,63 @@ impl FileBuilder {
             table_count: records.len() as u64,
             data_offset: data_offset as u64,
             data_len: data_len as u64,
-            meta_crc: crc32fast::hash(&out[PREAMBLE_LEN..data_offset]),
-            data_crc: crc32fast::hash(&out[data_offset..]),
+            meta_crc: crc32fast::hash(&meta),
+            data_crc: data_crc.finalize(),
         };
-        out[..PREAMBLE_LEN].copy_from_slice(bytemuck::bytes_of(&preamble));
-        Ok(out)
+        sink(bytemuck::bytes_of(&preamble))?;
+        sink(&meta)?;
+        drop(meta);
+        let mut at = 0;
+        for (t, r) in self.tensors.into_iter().zip(&records) {
+            tensor_pieces(&t, r, &mut at, &mut |piece| sink(piece))?;
+        }
+        sink(&ZEROS[..data_len - at])
     }
+}
+
+/// A laid-out file: what `plan` computes before any byte is written.
+struct Plan {
+    records: Vec<TensorRecord>,
+    header_bytes: Vec<u8>,
+    table_offset: usize,
+    data_offset: usize,
+    /// The data section's length, a multiple of `ALIGN`.
+    data_len: usize,
+}
+
+impl Plan {
+    fn file_len(&self) -> usize {
+        self.data_offset + self.data_len
+    }
+}
+
+/// Zero padding (every gap is shorter than `ALIGN`).
+static ZEROS: [u8; ALIGN] = [0; ALIGN];
+
+/// The data section's bytes of one tensor, from position `at` (the end of the previous one):
+/// zeros to its data, the data, zeros to its aux, the aux. Advances `at`.
+fn tensor_pieces<E>(t: &Pending, r: &TensorRecord, at: &mut usize, sink: &mut impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    let d = r.data_offset as usize;
+    sink(&ZEROS[..d - *at])?;
+    sink(&t.data)?;
+    *at = d + t.data.len();
+    if !t.aux.is_empty() {
+        let a = r.aux_offset as usize;
+        sink(&ZEROS[..a - *at])?;
+        sink(&t.aux)?;
+        *at = a + t.aux.len();
+    }
+    Ok(())
+}
+
+/// The whole data section as pieces, padding to `data_len` included (for its CRC).
+fn data_pieces(tensors: &[Pending], records: &[TensorRecord], data_len: usize, mut f: impl FnMut(&[u8])) {
+    let mut at = 0;
+    for (t, r) in tensors.iter().zip(records) {
+        let _ = tensor_pieces(t, r, &mut at, &mut |piece| {
+            f(piece);
+            Ok::<(), ()>(())
+        });
+    }
+    f(&ZEROS[..data_len - at]);
 }
