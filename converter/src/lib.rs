@@ -5,7 +5,8 @@
 //! * `hf_config`  — config.json with transformers' defaults, the head choice, labels.
 //! * `checkpoint` — safetensors (single or sharded), name resolution, dtype widening.
 //! * `quantize`   — per-row int8 and f16.
-//! * `convert`    — puts them together in the engine's canonical tensor order; `write_atomic`.
+//! * `convert`    — puts them together in the engine's canonical tensor order, streaming the
+//!   file (and the int8 f32 reference) to disk when given the output path; `Converted::write`.
 
 // ConvertError wraps the engine's inline-named Error (~170 bytes); conversions fail rarely.
 #![allow(clippy::result_large_err)]
@@ -79,17 +80,34 @@ pub struct Options {
     pub calibration: Option<PathBuf>,
     /// int8 only: compare every layer with the f32 model on the calibration inputs.
     pub report: bool,
+    /// Where the file will be written. When set, the file and (int8) the f32 reference model are
+    /// streamed tensor by tensor to temporary files in that folder and mapped, instead of being
+    /// built in memory, so no model is ever held twice (docs/file-format.md §11);
+    /// `Converted::write` then renames the file into place. When not set, everything is in
+    /// memory (tests, library use).
+    pub output: Option<PathBuf>,
 }
 
 impl Options {
     pub fn new(model_dir: impl Into<PathBuf>, weight_type: WeightType) -> Self {
-        Options { model_dir: model_dir.into(), weight_type, head: None, progress: false, smoothing: true, calibration: None, report: false }
+        Options {
+            model_dir: model_dir.into(),
+            weight_type,
+            head: None,
+            progress: false,
+            smoothing: true,
+            calibration: None,
+            report: false,
+            output: None,
+        }
     }
 }
 
 /// A converted model, ready to be written.
 pub struct Converted {
-    pub bytes: Vec<u8>,
+    /// The file, 64-byte aligned (`Model::from_bytes` loads it as it is): in memory, or mapped
+    /// from its temporary file when `Options::output` is set.
+    pub bytes: FileBytes,
     pub head: Head,
     pub config: Config,
     pub tensors: usize,
@@ -311,12 +329,18 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     let int8 = opts.weight_type == WeightType::Int8;
     let reference = if int8 && (opts.smoothing || opts.report) {
         bar.set_message("calibrating");
-        let bytes = build_tensors(&ckpt, &specs, head, WeightType::F32, None, copy_tied_lm_head, &indicatif::ProgressBar::hidden())?.build(&info)?;
-        Some(AlignedBytes::from_slice(&bytes))
+        let builder = build_tensors(&ckpt, &specs, head, WeightType::F32, None, copy_tied_lm_head, &indicatif::ProgressBar::hidden())?;
+        Some(match &opts.output {
+            Some(out) => {
+                let path = folder_of(out).join(format!(".electra-convert.{}.reference.tmp", std::process::id()));
+                FileBytes::stream(builder, &info, path, false)?
+            }
+            None => FileBytes::Memory(builder.build(&info)?),
+        })
     } else {
         None
     };
-    let reference_model = reference.as_ref().map(|b| Model::from_bytes(b)).transpose()?;
+    let reference_model = reference.as_deref().map(Model::from_bytes).transpose()?;
     let samples = match &opts.calibration {
         Some(path) => calibrate::samples_from_json(path, &config)?,
         None => calibrate::random_samples(config.vocab_size, config.max_position_embeddings, 4),
@@ -340,15 +364,99 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
         }
     }
     info.weight_dtype = opts.weight_type.dtype();
-    let bytes = builder.build(&info)?;
+    let bytes = match &opts.output {
+        Some(out) => FileBytes::stream(builder, &info, temporary_beside(out), true)?,
+        None => FileBytes::Memory(builder.build(&info)?),
+    };
     // Load the result back: the engine's validation is the converter's last check.
-    let aligned = AlignedBytes::from_slice(&bytes);
-    let model = Model::from_bytes(&aligned)?;
+    let model = Model::from_bytes(&bytes)?;
     let report = match (&reference_model, opts.report) {
         (Some(r), true) => Some(calibrate::layer_errors(r, &model, &samples)?),
         _ => None,
     };
     Ok(Converted { bytes, head, config, tensors: specs.len(), unused: ckpt.unused(), bundled, report })
+}
+
+/// A model file's bytes: built in memory, or streamed to a temporary file and mapped.
+pub enum FileBytes {
+    Memory(AlignedBytes),
+    /// Fields drop in order: the map before the temporary file is removed. The f32 reference's
+    /// name is removed at once on Unix (`name` is None: the map keeps the data, and nothing is
+    /// left behind even if the process is killed).
+    Mapped { map: electra_engine::mmap::MappedFile, name: Option<TemporaryFile> },
+}
+
+impl core::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Memory(b) => b,
+            FileBytes::Mapped { map, .. } => map.bytes(),
+        }
+    }
+}
+
+impl FileBytes {
+    /// Writes `builder`'s file to `path` a tensor at a time (each freed once written), then maps
+    /// it. `keep`: the file is the output (synced to disk, kept for `write`); otherwise it is
+    /// scratch, removed as soon as it is mapped where the OS allows.
+    fn stream(builder: FileBuilder, info: &HeaderInfo, path: PathBuf, keep: bool) -> Result<FileBytes, ConvertError> {
+        let temporary = TemporaryFile(path);
+        let path = &temporary.0;
+        let io = |source| ConvertError::Io { path: path.clone(), source };
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io)?);
+        builder.write_into(info, |piece| w.write_all(piece).map_err(io))?;
+        let file = w.into_inner().map_err(|e| io(e.into_error()))?;
+        if keep {
+            file.sync_all().map_err(io)?;
+        }
+        drop(file);
+        let map = electra_engine::mmap::MappedFile::open(path).map_err(io)?;
+        let name = if cfg!(unix) && !keep {
+            drop(temporary);
+            None
+        } else {
+            Some(temporary)
+        };
+        Ok(FileBytes::Mapped { map, name })
+    }
+}
+
+/// A file removed when dropped (on every path out of the conversion, errors included).
+pub struct TemporaryFile(PathBuf);
+
+impl Drop for TemporaryFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl Converted {
+    /// Puts the file at `path` atomically: renames the synced temporary file (converted with
+    /// `Options::output`, whose folder it is in), or else writes the bytes (`write_atomic`).
+    pub fn write(&mut self, path: &Path) -> Result<(), ConvertError> {
+        if let FileBytes::Mapped { name, .. } = &mut self.bytes {
+            if let Some(mut temporary) = name.take() {
+                // On failure `temporary` is dropped, which removes the file.
+                std::fs::rename(&temporary.0, path).map_err(|source| ConvertError::Io { path: path.to_path_buf(), source })?;
+                // Renamed: nothing left to remove.
+                temporary.0 = PathBuf::new();
+                return Ok(());
+            }
+        }
+        write_atomic(path, &self.bytes)
+    }
+}
+
+/// The folder a file goes in (`.` for a bare name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// A temporary name beside `path`, in its folder (so that a rename replaces `path` atomically).
+fn temporary_beside(path: &Path) -> PathBuf {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    folder_of(path).join(format!(".{file_name}.{}.tmp", std::process::id()))
 }
 
 fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
@@ -366,9 +474,7 @@ fn progress_bar(show: bool, len: usize) -> indicatif::ProgressBar {
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
 /// A failure at any point leaves no partial output (and removes the temporary file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ConvertError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let tmp = temporary_beside(path);
     let io = |source| ConvertError::Io { path: tmp.clone(), source };
     let result = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;

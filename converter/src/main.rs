@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use electra_convert::{convert, write_atomic, Options, WeightType};
+use electra_convert::{convert, Options, WeightType};
 use electra_engine::config::Head;
 
 #[derive(Parser)]
@@ -80,10 +80,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         smoothing: !args.no_smoothing,
         calibration: args.calibration.clone(),
         report: weight_type == WeightType::Int8 && (args.report.is_some() || !args.quiet),
+        output: Some(args.output.clone()),
         ..Options::new(args.model_dir, weight_type)
     };
-    let converted = convert(&opts)?;
-    write_atomic(&args.output, &converted.bytes)?;
+    let mut converted = convert(&opts)?;
+    converted.write(&args.output)?;
     if let Some(report) = &converted.report {
         if !args.quiet {
             eprintln!("int8 vs f32 on the calibration inputs (per token, real positions only):");

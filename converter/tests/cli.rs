@@ -74,6 +74,12 @@ fn failures_leave_no_output() {
     // An unknown head name.
     let out = convert(&[fixture("seqcls").to_str().unwrap(), "--head", "nope", "-o", t]);
     assert_one_line_error(&out, "unknown head");
+    // Bad calibration inputs, found after the f32 reference model was streamed to a temporary
+    // file in the output folder.
+    let bad = out_dir("failures-calibration").join("in.json");
+    std::fs::write(&bad, b"{\"input_ids\": \"seven\"}").unwrap();
+    let out = convert(&[fixture("seqcls").to_str().unwrap(), "--int8", "--calibration", bad.to_str().unwrap(), "-o", t]);
+    assert_one_line_error(&out, "in.json");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "a failed conversion left files behind");
     // An output folder that does not exist: a clean error.
     let out = convert(&[fixture("seqcls").to_str().unwrap(), "-o", dir.join("missing/out.elt").to_str().unwrap()]);
