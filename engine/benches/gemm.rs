@@ -25,7 +25,7 @@ const SHAPES: &[(&str, usize, usize)] = &[
     ("base_qkv_out", 768, 768),
     ("base_ffn_up", 3072, 768),
 ];
-const TOKENS: &[usize] = &[128, 16];
+const TOKENS: &[usize] = &[128, 64, 16];
 
 fn lcg(seed: &mut u64) -> i8 {
     *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
