@@ -250,6 +250,27 @@ fn gemm_long_k_every_isa() {
     }
 }
 
+/// More than 512 KiB of packed weights: the register-blocked kernels walk several column blocks
+/// (`GemmArgs::for_each_block`), each row block converted again in each; with more rows than any
+/// register block, and (second shape) k past the activation chunk too. The other tests' weights
+/// fit one block.
+#[test]
+fn gemm_column_blocks_every_isa() {
+    let mut rng = Rng(0xB10C);
+    for &(m, k, n) in &[(19, 1024, 600), (10, 2500, 241)] {
+        let c = make_case(m, k, n, Values::Random, &mut rng);
+        assert!(pack::packed_len(n, k) > 512 << 10);
+        let mut want = vec![0.0f32; m * n];
+        gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
+        for isa in Isa::ALL {
+            let Ok(kernels) = Kernels::force(isa) else { continue };
+            let mut got = vec![f32::NAN; m * n];
+            kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
+            assert_eq!(first_mismatch(&want, &got), None, "{} m={m} k={k} n={n}", isa.name());
+        }
+    }
+}
+
 #[test]
 fn gemm_degenerate_shapes() {
     for isa in Isa::ALL {
