@@ -1,6 +1,7 @@
-//! The argument bundle every SIMD int8 GEMM driver passes to its micro-kernels: the slices of
-//! `Kernels::gemm_i8_packed` as raw pointers (checked by `check_gemm_args` before any kernel
-//! runs), so the inner loops can offset them without re-slicing.
+//! What the SIMD int8 GEMM drivers share: the argument bundle they pass to their micro-kernels
+//! (the slices of `Kernels::gemm_i8_packed` as raw pointers, checked by `check_gemm_args` before
+//! any kernel runs, so the inner loops can offset them without re-slicing), and the loop nest
+//! over register blocks of the register-blocked kernels (`for_each_block`).
 
 use super::pack::{padded_k, PANEL_N};
 
@@ -36,6 +37,35 @@ impl GemmArgs {
             bias: if bias.is_empty() { core::ptr::null() } else { bias.as_ptr() },
             n,
             y: y.as_mut_ptr(),
+        }
+    }
+
+    /// The loop nest of the register-blocked kernels (AVX2, AVX-VNNI, AVX-512 VNNI, NEON, dot
+    /// product; AMX has its own): column blocks of about `l2_block` bytes of weights (a whole
+    /// number of `np`-panel groups), so that a block stays in L2 while every row block streams
+    /// over it; in each, row blocks of up to `mr` of the `m` rows; in each, groups of up to `np`
+    /// panels. Calls `block(i0, rows, p0, panels, first)` per register block, `first` for a row
+    /// block's first group in a column block (where a kernel converts the rows, once, when the
+    /// whole of k fits its buffer).
+    #[inline(always)]
+    pub fn for_each_block(&self, m: usize, mr: usize, np: usize, l2_block: usize, mut block: impl FnMut(usize, usize, usize, usize, bool)) {
+        let panels = self.n.div_ceil(PANEL_N);
+        let nc = (l2_block / self.panel_bytes.max(1)).max(1).div_ceil(np) * np;
+        let mut pc = 0;
+        while pc < panels {
+            let pc_end = panels.min(pc.saturating_add(nc));
+            let mut i0 = 0;
+            while i0 < m {
+                let rows = mr.min(m - i0);
+                let mut p0 = pc;
+                while p0 < pc_end {
+                    let group = np.min(pc_end - p0);
+                    block(i0, rows, p0, group, p0 == pc);
+                    p0 += group;
+                }
+                i0 += rows;
+            }
+            pc = pc_end;
         }
     }
 }

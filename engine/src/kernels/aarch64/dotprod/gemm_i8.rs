@@ -12,6 +12,7 @@
 use core::arch::aarch64::*;
 use core::arch::asm;
 
+use crate::kernels::aarch64::{copy_rows, store_block};
 use crate::kernels::gemm_args::GemmArgs as Ctx;
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
 
@@ -51,40 +52,22 @@ pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8],
     let kp = padded_k(k);
     let c = Ctx::new(a, sa, k, w, sw, &[], bias, n, y);
     let mut buf = ABuf([0; MR * KC]);
-    let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;
-    let mut i0 = 0;
-    while i0 < m {
-        let mr = MR.min(m - i0);
-        if single {
-            copy_rows(&c, &mut buf, i0, mr, 0, k);
+    // One column block: the whole of `w` (no L2 blocking here).
+    c.for_each_block(m, MR, 1, usize::MAX, |i0, rows, p, _, first| {
+        if single && first {
+            copy_rows(&c, &mut buf.0, KC, i0, rows, 0, k, 16);
         }
-        for p in 0..panels {
-            // SAFETY: i0 + mr ≤ m and p < panels, the ranges the block reads and writes.
-            unsafe {
-                match mr {
-                    4 => block::<4>(&c, &mut buf, i0, p, single),
-                    3 => block::<3>(&c, &mut buf, i0, p, single),
-                    2 => block::<2>(&c, &mut buf, i0, p, single),
-                    _ => block::<1>(&c, &mut buf, i0, p, single),
-                }
+        // SAFETY: i0 + rows ≤ m and p < panels, the ranges the block reads and writes.
+        unsafe {
+            match rows {
+                4 => block::<4>(&c, &mut buf, i0, p, single),
+                3 => block::<3>(&c, &mut buf, i0, p, single),
+                2 => block::<2>(&c, &mut buf, i0, p, single),
+                _ => block::<1>(&c, &mut buf, i0, p, single),
             }
         }
-        i0 += mr;
-    }
-}
-
-/// Copies `a[i0..i0+rows, x0..x1]` into `buf` (row stride `KC`), zero-padded to a multiple of 16
-/// (one `sdot` activation register).
-fn copy_rows(c: &Ctx, buf: &mut ABuf, i0: usize, rows: usize, x0: usize, x1: usize) {
-    let len = x1 - x0;
-    for r in 0..rows {
-        // SAFETY: row i0+r, columns x0..x1 are inside `a` (the caller's contract of
-        // `gemm_i8_packed`, which is the only user of `Ctx`).
-        let src = unsafe { core::slice::from_raw_parts(c.a.add((i0 + r) * c.k + x0), len) };
-        buf.0[r * KC..r * KC + len].copy_from_slice(src);
-        buf.0[r * KC + len..r * KC + len.div_ceil(16) * 16].fill(0);
-    }
+    });
 }
 
 /// One register block: rows `i0..i0+R` × panel `p`, all of `k`, epilogue included.
@@ -101,7 +84,7 @@ unsafe fn block<const R: usize>(c: &Ctx, buf: &mut ABuf, i0: usize, p: usize, si
     while x0 < kp {
         let kc = KC.min(kp - x0);
         if !single {
-            copy_rows(c, buf, i0, R, x0, c.k.min(x0 + kc));
+            copy_rows(c, &mut buf.0, KC, i0, R, x0, c.k.min(x0 + kc), 16);
         }
         // SAFETY: panel p, groups x0/4 .. (x0+kc)/4 are inside `w`.
         unsafe {
@@ -110,32 +93,8 @@ unsafe fn block<const R: usize>(c: &Ctx, buf: &mut ABuf, i0: usize, p: usize, si
         }
         x0 += kc;
     }
-    let valid = (c.n - j0).min(PANEL_N);
-    let mut swv = [0.0f32; PANEL_N];
-    let mut bv = [0.0f32; PANEL_N];
-    // SAFETY: channels j0 .. j0+valid ≤ n are inside `sw` and `bias` (if present).
-    unsafe {
-        swv[..valid].copy_from_slice(core::slice::from_raw_parts(c.sw.add(j0), valid));
-        if !c.bias.is_null() {
-            bv[..valid].copy_from_slice(core::slice::from_raw_parts(c.bias.add(j0), valid));
-        }
-    }
-    for (r, acc) in acc.iter().enumerate() {
-        let i = i0 + r;
-        // SAFETY: i < m, inside `sa`.
-        let sa = vdupq_n_f32(unsafe { *c.sa.add(i) });
-        let mut out = [0.0f32; PANEL_N];
-        for q in 0..4 {
-            // SAFETY: 4-element in-bounds slices of local arrays.
-            unsafe {
-                let scale = vmulq_f32(sa, vld1q_f32(swv[4 * q..4 * q + 4].as_ptr()));
-                let v = vaddq_f32(vmulq_f32(vcvtq_f32_s32(acc[q]), scale), vld1q_f32(bv[4 * q..4 * q + 4].as_ptr()));
-                vst1q_f32(out[4 * q..4 * q + 4].as_mut_ptr(), v);
-            }
-        }
-        // SAFETY: y[i, j0 .. j0+valid] is inside `y` (i < m, j0 + valid ≤ n).
-        unsafe { core::slice::from_raw_parts_mut(c.y.add(i * c.n + j0), valid).copy_from_slice(&out[..valid]) };
-    }
+    // SAFETY: forwarded contract (rows i0..i0+R, the panel at j0).
+    unsafe { store_block::<R>(c, i0, j0, &acc) };
 }
 
 /// `acc[r][q] += Σ_g sdot(w[g][q], a[r][g])` over `groups` groups of one panel.

@@ -52,43 +52,26 @@ pub unsafe fn gemm_i8_packed(
     let kp = padded_k(k);
     let c = Ctx::new(a, sa, k, w, sw, row_sums, bias, n, y);
     let mut buf = ABuf(MaybeUninit::uninit());
-    let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;
-    // Column blocks of about L2_BLOCK bytes of weights, so a block stays in L2 while every row
-    // block of `a` streams over it.
-    let nc = (L2_BLOCK / c.panel_bytes).max(1).div_ceil(NP) * NP;
-    let mut pc = 0;
-    while pc < panels {
-        let pc_end = panels.min(pc + nc);
-        let mut i0 = 0;
-        while i0 < m {
-            let mr = MR.min(m - i0);
-            if single {
-                // SAFETY: rows i0..i0+mr < m and columns 0..k are inside `a` (caller's contract).
-                unsafe { convert(&c, &mut buf, i0, mr, 0, k) };
-            }
-            let mut p0 = pc;
-            while p0 < pc_end {
-                let np = NP.min(pc_end - p0);
-                // SAFETY: i0 + mr ≤ m and p0 + np ≤ panels, the ranges the block reads and writes.
-                unsafe {
-                    match mr {
-                        8 => rows::<8>(&c, &mut buf, i0, p0, np, single),
-                        7 => rows::<7>(&c, &mut buf, i0, p0, np, single),
-                        6 => rows::<6>(&c, &mut buf, i0, p0, np, single),
-                        5 => rows::<5>(&c, &mut buf, i0, p0, np, single),
-                        4 => rows::<4>(&c, &mut buf, i0, p0, np, single),
-                        3 => rows::<3>(&c, &mut buf, i0, p0, np, single),
-                        2 => rows::<2>(&c, &mut buf, i0, p0, np, single),
-                        _ => rows::<1>(&c, &mut buf, i0, p0, np, single),
-                    }
-                }
-                p0 += np;
-            }
-            i0 += mr;
+    c.for_each_block(m, MR, NP, L2_BLOCK, |i0, rows, p0, np, first| {
+        if single && first {
+            // SAFETY: rows i0..i0+rows ≤ m and columns 0..k are inside `a` (caller's contract).
+            unsafe { convert(&c, &mut buf, i0, rows, 0, k) };
         }
-        pc = pc_end;
-    }
+        // SAFETY: i0 + rows ≤ m and p0 + np ≤ panels, the ranges the block reads and writes.
+        unsafe {
+            match rows {
+                8 => self::rows::<8>(&c, &mut buf, i0, p0, np, single),
+                7 => self::rows::<7>(&c, &mut buf, i0, p0, np, single),
+                6 => self::rows::<6>(&c, &mut buf, i0, p0, np, single),
+                5 => self::rows::<5>(&c, &mut buf, i0, p0, np, single),
+                4 => self::rows::<4>(&c, &mut buf, i0, p0, np, single),
+                3 => self::rows::<3>(&c, &mut buf, i0, p0, np, single),
+                2 => self::rows::<2>(&c, &mut buf, i0, p0, np, single),
+                _ => self::rows::<1>(&c, &mut buf, i0, p0, np, single),
+            }
+        }
+    });
 }
 
 /// `block::<R, np>`.

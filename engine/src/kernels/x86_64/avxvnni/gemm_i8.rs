@@ -46,38 +46,24 @@ pub unsafe fn gemm_i8_packed(
     let kp = padded_k(k);
     let c = Ctx::new(a, sa, k, w, sw, row_sums, bias, n, y);
     let mut buf = ABuf([MaybeUninit::uninit(); MR * KC]);
-    let panels = n.div_ceil(PANEL_N);
     let single = kp <= KC;
-    // Column blocks of about L2_BLOCK bytes of weights, so a block stays in L2 while every row
-    // block of `a` streams over it.
-    let nc = (L2_BLOCK / c.panel_bytes).max(1);
-    let mut pc = 0;
-    while pc < panels {
-        let pc_end = panels.min(pc + nc);
-        let mut i0 = 0;
-        while i0 < m {
-            let mr = MR.min(m - i0);
-            if single {
-                // SAFETY: rows i0..i0+mr < m and columns 0..k are inside `a`.
-                unsafe { convert(&c, &mut buf, i0, mr, 0, k) };
-            }
-            for p in pc..pc_end {
-                // SAFETY: i0 + mr ≤ m and p < panels, the ranges the block reads and writes.
-                unsafe {
-                    match mr {
-                        6 => block::<6>(&c, &mut buf, i0, p, single),
-                        5 => block::<5>(&c, &mut buf, i0, p, single),
-                        4 => block::<4>(&c, &mut buf, i0, p, single),
-                        3 => block::<3>(&c, &mut buf, i0, p, single),
-                        2 => block::<2>(&c, &mut buf, i0, p, single),
-                        _ => block::<1>(&c, &mut buf, i0, p, single),
-                    }
-                }
-            }
-            i0 += mr;
+    c.for_each_block(m, MR, 1, L2_BLOCK, |i0, rows, p, _, first| {
+        if single && first {
+            // SAFETY: rows i0..i0+rows ≤ m and columns 0..k are inside `a`.
+            unsafe { convert(&c, &mut buf, i0, rows, 0, k) };
         }
-        pc = pc_end;
-    }
+        // SAFETY: i0 + rows ≤ m and p < panels, the ranges the block reads and writes.
+        unsafe {
+            match rows {
+                6 => block::<6>(&c, &mut buf, i0, p, single),
+                5 => block::<5>(&c, &mut buf, i0, p, single),
+                4 => block::<4>(&c, &mut buf, i0, p, single),
+                3 => block::<3>(&c, &mut buf, i0, p, single),
+                2 => block::<2>(&c, &mut buf, i0, p, single),
+                _ => block::<1>(&c, &mut buf, i0, p, single),
+            }
+        }
+    });
 }
 
 /// Copies `a[i0..i0+rows, x0..x1]` into `buf` as unsigned bytes (`a + 128`), row stride `KC`.
