@@ -231,12 +231,11 @@ fn gemm_amx_row_blocks_match_scalar() {
 gemm_test!(gemm_neon_matches_scalar, Isa::Neon);
 gemm_test!(gemm_dotprod_matches_scalar, Isa::Dotprod);
 
-/// k larger than the kernels' activation chunk (2048), so the chunked path runs too.
-#[test]
-fn gemm_long_k_every_isa() {
-    let mut rng = Rng(99);
-    for &(m, k, n) in &[(7, 4099, 33), (1, 2049, 16), (6, 6000, 17)] {
-        for v in [Values::Random, Values::AllPos, Values::Alternating] {
+/// Every ISA the CPU has against the scalar kernel on these shapes and value patterns.
+fn every_isa_matches_scalar(seed: u64, shapes: &[(usize, usize, usize)], values: &[Values]) {
+    let mut rng = Rng(seed);
+    for &(m, k, n) in shapes {
+        for &v in values {
             let c = make_case(m, k, n, v, &mut rng);
             let mut want = vec![0.0f32; m * n];
             gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
@@ -250,25 +249,21 @@ fn gemm_long_k_every_isa() {
     }
 }
 
+/// k larger than the kernels' activation chunk (2048), so the chunked path runs too.
+#[test]
+fn gemm_long_k_every_isa() {
+    every_isa_matches_scalar(99, &[(7, 4099, 33), (1, 2049, 16), (6, 6000, 17)], &[Values::Random, Values::AllPos, Values::Alternating]);
+}
+
 /// More than 512 KiB of packed weights: the register-blocked kernels walk several column blocks
 /// (`GemmArgs::for_each_block`), each row block converted again in each; with more rows than any
 /// register block, and (second shape) k past the activation chunk too. The other tests' weights
 /// fit one block.
 #[test]
 fn gemm_column_blocks_every_isa() {
-    let mut rng = Rng(0xB10C);
-    for &(m, k, n) in &[(19, 1024, 600), (10, 2500, 241)] {
-        let c = make_case(m, k, n, Values::Random, &mut rng);
-        assert!(pack::packed_len(n, k) > 512 << 10);
-        let mut want = vec![0.0f32; m * n];
-        gemm_i8_nt(&c.a, &c.sa, m, k, &c.w, &c.sw, &c.bias, n, &mut want);
-        for isa in Isa::ALL {
-            let Ok(kernels) = Kernels::force(isa) else { continue };
-            let mut got = vec![f32::NAN; m * n];
-            kernels.gemm_i8_packed(&c.a, &c.sa, m, k, &c.packed, &c.sw, &c.row_sums, &c.bias, n, &mut got);
-            assert_eq!(first_mismatch(&want, &got), None, "{} m={m} k={k} n={n}", isa.name());
-        }
-    }
+    let shapes = [(19, 1024, 600), (10, 2500, 241)];
+    assert!(shapes.iter().all(|&(_, k, n)| pack::packed_len(n, k) > 512 << 10));
+    every_isa_matches_scalar(0xB10C, &shapes, &[Values::Random]);
 }
 
 #[test]
