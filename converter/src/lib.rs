@@ -24,8 +24,8 @@ use electra_engine::config::{Config, Head};
 use electra_engine::format::names::{self, EmbTensor, HeadTensor, LayerTensor, Role, Slot, TensorSpec};
 use electra_engine::kernels::pack;
 use electra_engine::Model;
-use electra_engine::format::write::{FileBuilder, HeaderInfo};
-use electra_engine::format::{DType, TokenizerSettings};
+use electra_engine::format::write::{FileWriter, HeaderInfo, TensorHead};
+use electra_engine::format::{DType, TokenizerSettings, LAYOUT_PANEL16X4};
 
 use checkpoint::Checkpoint;
 use hf_config::HfConfig;
@@ -205,41 +205,89 @@ fn source_name(spec: &TensorSpec, copy_tied_lm_head: bool) -> String {
     }
 }
 
-/// Reads every expected tensor from the checkpoint and stores it as `weight_type`.
-fn build_tensors(
-    ckpt: &Checkpoint,
-    specs: &[TensorSpec],
+/// What a conversion writes: the tensors `specs` lists, read from the checkpoint and stored as
+/// `weight_type` (int8 matrices smoothed and packed), then the bundled files.
+struct Contents<'a> {
+    ckpt: &'a Checkpoint,
+    specs: &'a [TensorSpec],
     head: Head,
     weight_type: WeightType,
-    smoothing: Option<&Smoothing>,
+    smoothing: Option<&'a Smoothing>,
     copy_tied_lm_head: bool,
-    bar: &indicatif::ProgressBar,
-) -> Result<FileBuilder, ConvertError> {
-    let mut builder = FileBuilder::new();
-    for spec in specs {
-        let name = spec.name();
-        let name = name.as_str();
-        if spec.optional {
-            if let Some(scale) = smoothing.and_then(|s| s.input_scale(spec.slot)) {
-                builder.add_f32(name, spec.dims(), &scale);
-            }
-            continue;
+    blobs: &'a [(String, Vec<u8>)],
+}
+
+impl Contents<'_> {
+    /// The specs written, in order, with the head each gets: optional ones only when smoothing
+    /// has their factors.
+    fn heads(&self) -> Vec<(&TensorSpec, TensorHead)> {
+        let mut out = Vec::with_capacity(self.specs.len());
+        for spec in self.specs {
+            let name = spec.name();
+            let (name, dims) = (name.as_str(), spec.dims());
+            let head = if spec.optional {
+                if self.smoothing.and_then(|s| s.input_scale(spec.slot)).is_none() {
+                    continue;
+                }
+                TensorHead::new(name, DType::F32, dims)
+            } else {
+                match (spec.role, self.weight_type) {
+                    (Role::Param, _) | (_, WeightType::F32) => TensorHead::new(name, DType::F32, dims),
+                    (_, WeightType::F16) => TensorHead::new(name, DType::F16, dims),
+                    (Role::Matrix, WeightType::Int8) => TensorHead::i8_panel(name, [dims[0], dims[1]]),
+                    (_, WeightType::Int8) => TensorHead::new(name, DType::I8, dims),
+                }
+            };
+            out.push((spec, head));
         }
-        let source = source_name(spec, copy_tied_lm_head);
-        let t = ckpt
+        out
+    }
+
+    /// Writes the file into `sink` a tensor at a time: only the tensor being converted is in
+    /// memory besides what `sink` keeps.
+    fn write(&self, info: &HeaderInfo, mut sink: Sink, bar: &indicatif::ProgressBar) -> Result<FileBytes, ConvertError> {
+        let specs = self.heads();
+        let mut heads: Vec<TensorHead> = specs.iter().map(|(_, h)| h.clone()).collect();
+        heads.extend(self.blobs.iter().map(|(name, bytes)| TensorHead::blob(name, bytes.len())));
+        let (mut w, start) = FileWriter::new(info, &heads)?;
+        drop(heads);
+        sink.start(w.file_len())?;
+        sink.put(&start)?;
+        for (spec, head) in &specs {
+            self.write_tensor(spec, head, &mut w, &mut sink)?;
+            if !spec.optional {
+                bar.inc(1);
+            }
+        }
+        for (_, bytes) in self.blobs {
+            w.blob(bytes, |p| sink.put(p))?;
+        }
+        let preamble = w.finish(|p| sink.put(p))?;
+        sink.finish(&preamble)
+    }
+
+    /// One tensor: read, checked, converted to its head's dtype, written.
+    fn write_tensor(&self, spec: &TensorSpec, head: &TensorHead, w: &mut FileWriter, sink: &mut Sink) -> Result<(), ConvertError> {
+        let mut put = |p: &[u8]| sink.put(p);
+        if spec.optional {
+            let scale = self.smoothing.and_then(|s| s.input_scale(spec.slot)).unwrap_or_default();
+            return w.f32(&scale, &mut put);
+        }
+        let source = source_name(spec, self.copy_tied_lm_head);
+        let t = self
+            .ckpt
             .get(&source)?
-            .ok_or_else(|| ConvertError::MissingTensors { head: head.hf_class(), names: vec![source.clone()] })?;
+            .ok_or_else(|| ConvertError::MissingTensors { head: self.head.hf_class(), names: vec![source.clone()] })?;
         let expected: Vec<usize> = spec.dims().iter().map(|&d| d as usize).collect();
         if t.shape != expected {
             return Err(ConvertError::Shape { name: t.key, found: t.shape, expected });
         }
         let cols = *spec.dims().last().unwrap_or(&1) as usize;
-        match (spec.role, weight_type) {
-            (Role::Param, _) | (_, WeightType::F32) => builder.add_f32(name, spec.dims(), &t.data),
-            (_, WeightType::F16) => builder.add_f16(name, spec.dims(), &quantize::to_f16(&t.data)),
-            (_, WeightType::Int8) => {
+        match head.dtype {
+            DType::F16 => w.f16(&quantize::to_f16(&t.data), &mut put),
+            DType::I8 => {
                 let mut data = t.data;
-                if let Some(s) = smoothing.and_then(|s| s.for_weight(spec.slot)) {
+                if let Some(s) = self.smoothing.and_then(|s| s.for_weight(spec.slot)) {
                     for row in data.chunks_exact_mut(cols) {
                         for (v, f) in row.iter_mut().zip(s) {
                             *v *= f;
@@ -247,20 +295,96 @@ fn build_tensors(
                     }
                 }
                 let (q, scales, sums) = quantize::quantize_rows_i8(&data, cols);
-                if spec.role == Role::Matrix {
+                drop(data);
+                if head.layout == LAYOUT_PANEL16X4 {
                     // Linear weights go in the layout the int8 kernels read, so loading is zero-copy.
                     let rows = spec.dims()[0] as usize;
                     let mut packed = vec![0i8; pack::packed_len(rows, cols)];
                     pack::pack_panel16x4(&q, rows, cols, &mut packed);
-                    builder.add_i8_panel(name, [rows as u32, cols as u32], &packed, &scales, &sums);
+                    w.i8(&packed, &scales, &sums, &mut put)
                 } else {
-                    builder.add_i8(name, spec.dims(), &q, &scales, &sums);
+                    w.i8(&q, &scales, &sums, &mut put)
                 }
             }
+            _ => w.f32(&t.data, &mut put),
         }
-        bar.inc(1);
     }
-    Ok(builder)
+}
+
+/// Where a file's bytes go, in order: a buffer in memory, or a temporary file on disk.
+enum Sink {
+    Memory { file: Option<AlignedBytes>, at: usize },
+    /// `keep`: the output (synced, kept under its temporary name for `Converted::write`);
+    /// otherwise scratch, removed as soon as it is mapped where the OS allows.
+    Disk { out: std::io::BufWriter<std::fs::File>, name: TemporaryFile, keep: bool },
+}
+
+impl Sink {
+    fn memory() -> Sink {
+        Sink::Memory { file: None, at: 0 }
+    }
+
+    fn disk(path: PathBuf, keep: bool) -> Result<Sink, ConvertError> {
+        let name = TemporaryFile(path);
+        let file = std::fs::File::create(&name.0).map_err(|source| ConvertError::Io { path: name.0.clone(), source })?;
+        Ok(Sink::Disk { out: std::io::BufWriter::with_capacity(1 << 20, file), name, keep })
+    }
+
+    /// The file will be `len` bytes.
+    fn start(&mut self, len: usize) -> Result<(), ConvertError> {
+        if let Sink::Memory { file, .. } = self {
+            *file = Some(AlignedBytes::zeroed(len));
+        }
+        Ok(())
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), ConvertError> {
+        match self {
+            Sink::Memory { file, at } => {
+                let end = *at + bytes.len();
+                let Some(dst) = file.as_mut().and_then(|f| f.get_mut(*at..end)) else {
+                    return Err(ConvertError::Checkpoint("internal: the file grew past its layout".into()));
+                };
+                dst.copy_from_slice(bytes);
+                *at = end;
+                Ok(())
+            }
+            Sink::Disk { out, name, .. } => out.write_all(bytes).map_err(|source| ConvertError::Io { path: name.0.clone(), source }),
+        }
+    }
+
+    /// Puts the preamble at offset 0 and hands out the finished file.
+    fn finish(self, preamble: &[u8]) -> Result<FileBytes, ConvertError> {
+        match self {
+            Sink::Memory { file, .. } => {
+                let mut file = file.unwrap_or_else(|| AlignedBytes::zeroed(0));
+                let Some(dst) = file.get_mut(..preamble.len()) else {
+                    return Err(ConvertError::Checkpoint("internal: the file is shorter than its preamble".into()));
+                };
+                dst.copy_from_slice(preamble);
+                Ok(FileBytes::Memory(file))
+            }
+            Sink::Disk { out, name, keep } => {
+                use std::io::{Seek, SeekFrom};
+                let io = |source| ConvertError::Io { path: name.0.clone(), source };
+                let mut file = out.into_inner().map_err(|e| io(e.into_error()))?;
+                file.seek(SeekFrom::Start(0)).map_err(io)?;
+                file.write_all(preamble).map_err(io)?;
+                if keep {
+                    file.sync_all().map_err(io)?;
+                }
+                drop(file);
+                let map = electra_engine::mmap::MappedFile::open(&name.0).map_err(io)?;
+                let name = if cfg!(unix) && !keep {
+                    drop(name);
+                    None
+                } else {
+                    Some(name)
+                };
+                Ok(FileBytes::Mapped { map, name })
+            }
+        }
+    }
 }
 
 /// Computes smoothing factors from the f32 model's activations on the samples.
@@ -329,14 +453,12 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     let int8 = opts.weight_type == WeightType::Int8;
     let reference = if int8 && (opts.smoothing || opts.report) {
         bar.set_message("calibrating");
-        let builder = build_tensors(&ckpt, &specs, head, WeightType::F32, None, copy_tied_lm_head, &indicatif::ProgressBar::hidden())?;
-        Some(match &opts.output {
-            Some(out) => {
-                let path = folder_of(out).join(format!(".electra-convert.{}.reference.tmp", std::process::id()));
-                FileBytes::stream(builder, &info, path, false)?
-            }
-            None => FileBytes::Memory(builder.build(&info)?),
-        })
+        let contents = Contents { ckpt: &ckpt, specs: &specs, head, weight_type: WeightType::F32, smoothing: None, copy_tied_lm_head, blobs: &[] };
+        let sink = match &opts.output {
+            Some(out) => Sink::disk(folder_of(out).join(format!(".electra-convert.{}.reference.tmp", std::process::id())), false)?,
+            None => Sink::memory(),
+        };
+        Some(contents.write(&info, sink, &indicatif::ProgressBar::hidden())?)
     } else {
         None
     };
@@ -350,24 +472,26 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
         _ => None,
     };
 
-    bar.set_message("converting");
-    let mut builder = build_tensors(&ckpt, &specs, head, opts.weight_type, smoothing.as_ref(), copy_tied_lm_head, &bar)?;
-    bar.finish_and_clear();
-
     let mut bundled = Vec::new();
+    let mut blobs = Vec::new();
     for f in BUNDLED_FILES {
         let p = dir.join(f);
         if p.is_file() {
             let bytes = std::fs::read(&p).map_err(|source| ConvertError::Io { path: p.clone(), source })?;
-            builder.add_blob(&format!("blob/{f}"), &bytes);
+            blobs.push((format!("blob/{f}"), bytes));
             bundled.push(f);
         }
     }
     info.weight_dtype = opts.weight_type.dtype();
-    let bytes = match &opts.output {
-        Some(out) => FileBytes::stream(builder, &info, temporary_beside(out), true)?,
-        None => FileBytes::Memory(builder.build(&info)?),
+    bar.set_message("converting");
+    let contents = Contents { ckpt: &ckpt, specs: &specs, head, weight_type: opts.weight_type, smoothing: smoothing.as_ref(), copy_tied_lm_head, blobs: &blobs };
+    let sink = match &opts.output {
+        Some(out) => Sink::disk(temporary_beside(out), true)?,
+        None => Sink::memory(),
     };
+    let bytes = contents.write(&info, sink, &bar)?;
+    bar.finish_and_clear();
+    drop(blobs);
     // Load the result back: the engine's validation is the converter's last check.
     let model = Model::from_bytes(&bytes)?;
     let report = match (&reference_model, opts.report) {
@@ -393,32 +517,6 @@ impl core::ops::Deref for FileBytes {
             FileBytes::Memory(b) => b,
             FileBytes::Mapped { map, .. } => map.bytes(),
         }
-    }
-}
-
-impl FileBytes {
-    /// Writes `builder`'s file to `path` a tensor at a time (each freed once written), then maps
-    /// it. `keep`: the file is the output (synced to disk, kept for `write`); otherwise it is
-    /// scratch, removed as soon as it is mapped where the OS allows.
-    fn stream(builder: FileBuilder, info: &HeaderInfo, path: PathBuf, keep: bool) -> Result<FileBytes, ConvertError> {
-        let temporary = TemporaryFile(path);
-        let path = &temporary.0;
-        let io = |source| ConvertError::Io { path: path.clone(), source };
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io)?);
-        builder.write_into(info, |piece| w.write_all(piece).map_err(io))?;
-        let file = w.into_inner().map_err(|e| io(e.into_error()))?;
-        if keep {
-            file.sync_all().map_err(io)?;
-        }
-        drop(file);
-        let map = electra_engine::mmap::MappedFile::open(path).map_err(io)?;
-        let name = if cfg!(unix) && !keep {
-            drop(temporary);
-            None
-        } else {
-            Some(temporary)
-        };
-        Ok(FileBytes::Mapped { map, name })
     }
 }
 

@@ -12,7 +12,7 @@ use half::f16;
 
 use electra_engine::buffer::AlignedBytes;
 use electra_engine::format::names::{self, Role};
-use electra_engine::format::write::{FileBuilder, HeaderInfo};
+use electra_engine::format::write::{FileBuilder, FileWriter, HeaderInfo, TensorHead};
 use electra_engine::format::{
     DType, ModelFile, Preamble, TensorRecord, TokenizerSettings, ALIGN, FORMAT_VERSION, MAGIC, PREAMBLE_LEN,
 };
@@ -342,25 +342,40 @@ fn info(v: &Variant) -> HeaderInfo {
 }
 
 fn build_tensors(v: &Variant, tensors: &[Written]) -> Vec<u8> {
-    let builder = || {
-        let mut b = FileBuilder::new();
-        for t in tensors {
-            add(&mut b, t);
-        }
-        b
+    let mut b = FileBuilder::new();
+    for t in tensors {
+        add(&mut b, t);
+    }
+    let built = b.build(&info(v)).expect("FileBuilder::build");
+    // The streaming writer (the converter's path to disk) makes the same bytes.
+    let heads: Vec<TensorHead> = tensors.iter().map(head).collect();
+    let (mut w, start) = FileWriter::new(&info(v), &heads).expect("FileWriter::new");
+    let mut streamed = start;
+    let mut sink = |piece: &[u8]| {
+        streamed.extend_from_slice(piece);
+        Ok::<(), Error>(())
     };
-    let built = builder().build(&info(v)).expect("FileBuilder::build");
-    // The streaming writer (the converter's path to disk) hands out the same bytes, in order.
-    let mut streamed = Vec::new();
-    let len = builder()
-        .write_into(&info(v), |piece| {
-            streamed.extend_from_slice(piece);
-            Ok::<(), Error>(())
-        })
-        .expect("FileBuilder::write_into");
-    assert_eq!(len as usize, streamed.len(), "{}", v.name);
-    assert!(built[..] == streamed[..], "{}: write_into and build differ", v.name);
+    for t in tensors {
+        match t.dtype {
+            DType::F32 => w.f32(&collect::<f32>(&t.data), &mut sink),
+            DType::F16 => w.f16(&collect::<f16>(&t.data), &mut sink),
+            DType::I8 => {
+                let (s, r) = t.aux.split_at(t.aux.len() / 2);
+                w.i8(bytemuck::cast_slice(&t.data), &collect::<f32>(s), &collect::<i32>(r), &mut sink)
+            }
+            DType::U8 => w.blob(&t.data, &mut sink),
+        }
+        .expect("FileWriter tensor");
+    }
+    let preamble = w.finish(&mut sink).expect("FileWriter::finish");
+    streamed[..preamble.len()].copy_from_slice(&preamble);
+    assert!(built[..] == streamed[..], "{}: FileWriter and FileBuilder differ", v.name);
     streamed
+}
+
+/// The head `add` gives a written tensor.
+fn head(t: &Written) -> TensorHead {
+    TensorHead::new(&t.name, t.dtype, &t.dims)
 }
 
 fn build(v: &Variant) -> Vec<u8> {
@@ -551,6 +566,27 @@ fn writer_rejects_what_the_reader_would_reject() {
     assert_eq!(file.len(), 4);
     assert_eq!(file.tensor(1).unwrap().i8_aux().unwrap(), (&[1.0f32][..], &[3i32][..]));
     assert_eq!(file.blob("blob/empty"), Some(&b""[..]));
+}
+
+#[test]
+fn streaming_writer_refuses_tensors_unlike_their_heads() {
+    let v = variant("w", Head::Base, Store::F32);
+    let heads = [TensorHead::new("x", DType::F32, &[2]), TensorHead::i8_panel("m", [3, 5])];
+    let sink = |_: &[u8]| Ok::<(), Error>(());
+    let start = || FileWriter::new(&info(&v), &heads).unwrap().0;
+    // Another dtype, or another length, than the head says.
+    assert!(matches!(start().i8(&[1, 2], &[1.0], &[0], sink), Err(Error::Header(_))));
+    assert!(matches!(start().f32(&[1.0], sink), Err(Error::Header(_))));
+    // Packed int8: the panel length (16 channels × 8 k) and a scale and sum per row.
+    let mut w = start();
+    w.f32(&[1.0, 2.0], sink).unwrap();
+    assert!(matches!(w.i8(&[0; 15], &[1.0; 3], &[0; 3], sink), Err(Error::Header(_))));
+    assert!(matches!(w.i8(&[0; 128], &[1.0; 3], &[0; 2], sink), Err(Error::Header(_))));
+    w.i8(&[0; 128], &[1.0; 3], &[0; 3], sink).unwrap();
+    // More tensors than laid out; finishing early.
+    assert!(matches!(w.blob(b"", sink), Err(Error::Header(_))));
+    assert!(w.finish(sink).is_ok());
+    assert!(matches!(start().finish(sink), Err(Error::Header(_))));
 }
 
 // ---------------------------------------------------------------------------------------------
