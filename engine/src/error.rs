@@ -47,7 +47,7 @@ pub enum Error {
     Unsupported(&'static str),
     #[error("ELECTRA_ISA={requested}: this CPU lacks that instruction set")]
     IsaUnavailable { requested: &'static str },
-    #[error("ELECTRA_ISA names no instruction set (expected scalar, avx2, avxvnni, avx512vnni, amx, neon or dotprod)")]
+    #[error("ELECTRA_ISA names no instruction set (expected scalar, sse41, avx2, avxvnni, avx512vnni, amx, neon or dotprod)")]
     UnknownIsa,
 }
 

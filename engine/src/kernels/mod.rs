@@ -53,6 +53,9 @@ use core::fmt;
 pub enum Isa {
     /// Plain Rust (`scalar/`): every target.
     Scalar,
+    /// x86-64 SSE4.1, the AVX2 route in 128 bits (`pmovsxbw` + `pmaddwd`): x86-64 CPUs without
+    /// AVX (Atom-class Celerons and Pentiums of fanless edge boxes).
+    Sse41,
     /// x86-64 AVX2, exact i16 route (`vpmovsxbw` + `vpmaddwd`).
     Avx2,
     /// x86-64 AVX-VNNI, `vpdpbusd ymm`.
@@ -71,12 +74,13 @@ pub enum Isa {
 
 impl Isa {
     /// Every ISA, in the order tests and benches report them.
-    pub const ALL: [Isa; 7] = [Isa::Scalar, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni, Isa::Amx, Isa::Neon, Isa::Dotprod];
+    pub const ALL: [Isa; 8] = [Isa::Scalar, Isa::Sse41, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni, Isa::Amx, Isa::Neon, Isa::Dotprod];
 
     /// The name used by `ELECTRA_ISA`, tests and benches.
     pub const fn name(self) -> &'static str {
         match self {
             Isa::Scalar => "scalar",
+            Isa::Sse41 => "sse41",
             Isa::Avx2 => "avx2",
             Isa::AvxVnni => "avxvnni",
             Isa::Avx512Vnni => "avx512vnni",
@@ -95,6 +99,7 @@ impl Isa {
     pub fn is_available(self) -> bool {
         match self {
             Isa::Scalar => true,
+            Isa::Sse41 => cpu::sse41(),
             Isa::Avx2 => cpu::avx2(),
             Isa::AvxVnni => cpu::avxvnni(),
             Isa::Avx512Vnni => cpu::avx512vnni(),
@@ -116,6 +121,9 @@ impl fmt::Display for Isa {
 mod cpu {
     #[cfg(all(target_arch = "x86_64", feature = "std"))]
     mod imp {
+        pub fn sse41() -> bool {
+            std::is_x86_feature_detected!("sse4.1")
+        }
         pub fn avx2() -> bool {
             std::is_x86_feature_detected!("avx2")
         }
@@ -130,6 +138,9 @@ mod cpu {
     }
     #[cfg(all(target_arch = "x86_64", not(feature = "std")))]
     mod imp {
+        pub fn sse41() -> bool {
+            cfg!(target_feature = "sse4.1")
+        }
         pub fn avx2() -> bool {
             cfg!(target_feature = "avx2")
         }
@@ -141,7 +152,7 @@ mod cpu {
         }
     }
     #[cfg(target_arch = "x86_64")]
-    pub use imp::{avx2, avx512vnni, avxvnni};
+    pub use imp::{avx2, avx512vnni, avxvnni, sse41};
     /// AMX-INT8 on top of AVX-512 VNNI, with the tile state granted by the OS (std on Linux).
     #[cfg(target_arch = "x86_64")]
     pub fn amx() -> bool {
@@ -149,6 +160,10 @@ mod cpu {
     }
     #[cfg(not(target_arch = "x86_64"))]
     pub fn amx() -> bool {
+        false
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    pub fn sse41() -> bool {
         false
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -232,7 +247,7 @@ impl fmt::Display for IsaFromEnvError {
         match self {
             IsaFromEnvError::Unknown(v) => write!(
                 f,
-                "ELECTRA_ISA={v:?} names no instruction set (expected one of: scalar, avx2, avxvnni, avx512vnni, amx, neon, dotprod)"
+                "ELECTRA_ISA={v:?} names no instruction set (expected one of: scalar, sse41, avx2, avxvnni, avx512vnni, amx, neon, dotprod)"
             ),
             IsaFromEnvError::Unavailable(u) => write!(f, "ELECTRA_ISA: {u}"),
         }
@@ -263,10 +278,10 @@ pub struct Kernels {
 
 impl Kernels {
     /// The best instruction set this CPU has (std: run time; no_std: compile time).
-    /// Preference: amx > avx512vnni > avxvnni > avx2 on x86-64, dotprod > neon on aarch64, else
-    /// scalar.
+    /// Preference: amx > avx512vnni > avxvnni > avx2 > sse41 on x86-64, dotprod > neon on
+    /// aarch64, else scalar.
     pub fn detect() -> Kernels {
-        let isa = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Dotprod, Isa::Neon]
+        let isa = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Sse41, Isa::Dotprod, Isa::Neon]
             .into_iter()
             .find(|isa| isa.is_available())
             .unwrap_or(Isa::Scalar);
@@ -287,7 +302,7 @@ impl Kernels {
         }
     }
 
-    /// `ELECTRA_ISA=scalar|avx2|avxvnni|avx512vnni|amx|neon|dotprod` forces that ISA; unset or empty
+    /// `ELECTRA_ISA=scalar|sse41|avx2|avxvnni|avx512vnni|amx|neon|dotprod` forces that ISA; unset or empty
     /// detects. An unknown name or an ISA the CPU lacks is an error.
     #[cfg(feature = "std")]
     pub fn from_env() -> Result<Kernels, IsaFromEnvError> {
@@ -359,6 +374,10 @@ impl Kernels {
         }
         match self.isa {
             Isa::Scalar => scalar::gemm_i8_packed::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y),
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels with this ISA exists only if the CPU has SSE4.1; lengths checked
+            // above.
+            Isa::Sse41 => unsafe { x86_64::sse41::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a Kernels with this ISA exists only if the CPU has AVX2; lengths checked above.
             Isa::Avx2 => unsafe { x86_64::avx2::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y) },
@@ -439,6 +458,8 @@ impl Kernels {
     pub fn peak_loops(&self) -> &'static [PeakLoop] {
         match self.isa {
             #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => &[PeakLoop { name: "sse41 pmovsxbw+6x(pmaddwd+paddd) (exact route)", run: peak::sse41_exact }],
+            #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => &[
                 PeakLoop { name: "avx2 vpmaddubsw+vpmaddwd+vpaddd (inexact chain)", run: peak::avx2_chain },
                 PeakLoop { name: "avx2 vpmovsxbw+6x(vpmaddwd+vpaddd) (exact route)", run: peak::avx2_exact },
@@ -463,6 +484,11 @@ impl Kernels {
 /// Safe entry points of the peak loops. Only reachable through `Kernels::peak_loops`, i.e. after
 /// the CPU check.
 mod peak {
+    #[cfg(target_arch = "x86_64")]
+    pub fn sse41_exact(iters: u64) -> u64 {
+        // SAFETY: handed out only by Kernels::peak_loops for an SSE4.1-checked Kernels.
+        unsafe { super::x86_64::sse41::peak::madd_exact(iters) }
+    }
     #[cfg(target_arch = "x86_64")]
     pub fn avx2_chain(iters: u64) -> u64 {
         // SAFETY: handed out only by Kernels::peak_loops for an AVX2-checked Kernels.

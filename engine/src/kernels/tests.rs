@@ -193,6 +193,7 @@ macro_rules! gemm_test {
 }
 
 gemm_test!(gemm_scalar_packed_matches_scalar, Isa::Scalar);
+gemm_test!(gemm_sse41_matches_scalar, Isa::Sse41);
 gemm_test!(gemm_avx2_matches_scalar, Isa::Avx2);
 gemm_test!(gemm_avxvnni_matches_scalar, Isa::AvxVnni);
 gemm_test!(gemm_avx512vnni_matches_scalar, Isa::Avx512Vnni);

@@ -6,3 +6,4 @@ pub mod amx;
 pub mod avx2;
 pub mod avx512vnni;
 pub mod avxvnni;
+pub mod sse41;
