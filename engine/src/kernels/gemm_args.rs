@@ -68,4 +68,50 @@ impl GemmArgs {
             pc = pc_end;
         }
     }
+
+    /// The weight scales and biases of the panel at channel `j0`, staged in 16-float arrays
+    /// (zeros past `n`, and for a missing bias), with the number of valid channels: for
+    /// epilogues without masked loads (SSE4.1, NEON).
+    pub fn panel_scales(&self, j0: usize) -> (usize, [f32; PANEL_N], [f32; PANEL_N]) {
+        let valid = (self.n - j0).min(PANEL_N);
+        let (mut sw, mut bias) = ([0.0f32; PANEL_N], [0.0f32; PANEL_N]);
+        // SAFETY: channels j0 .. j0+valid ≤ n are inside `sw` and `bias` (if present): the
+        // contract of the kernels' `gemm_i8_packed`, the only users of `GemmArgs`.
+        unsafe {
+            sw[..valid].copy_from_slice(core::slice::from_raw_parts(self.sw.add(j0), valid));
+            if !self.bias.is_null() {
+                bias[..valid].copy_from_slice(core::slice::from_raw_parts(self.bias.add(j0), valid));
+            }
+        }
+        (valid, sw, bias)
+    }
 }
+
+/// The driver of the kernels whose register blocks are 1 to 6 rows × one panel (AVX2, AVX-VNNI,
+/// SSE4.1): `for_each_block` with the invoking module's `convert(c, buf, i0, rows, x0, x1)` run
+/// on a row block's first panel when the whole of k fits the buffer (`single`), and its
+/// `block::<R>(c, buf, i0, p, single)` for each block.
+#[cfg(target_arch = "x86_64")]
+macro_rules! six_row_blocks {
+    ($c:ident, $buf:ident, $m:expr, $k:expr, $single:expr, $l2_block:expr) => {
+        $c.for_each_block($m, 6, 1, $l2_block, |i0, rows, p, _, first| {
+            if $single && first {
+                // SAFETY: rows i0..i0+rows ≤ m and columns 0..k are inside `a`.
+                unsafe { convert(&$c, &mut $buf, i0, rows, 0, $k) };
+            }
+            // SAFETY: i0 + rows ≤ m and p < panels, the ranges the block reads and writes.
+            unsafe {
+                match rows {
+                    6 => block::<6>(&$c, &mut $buf, i0, p, $single),
+                    5 => block::<5>(&$c, &mut $buf, i0, p, $single),
+                    4 => block::<4>(&$c, &mut $buf, i0, p, $single),
+                    3 => block::<3>(&$c, &mut $buf, i0, p, $single),
+                    2 => block::<2>(&$c, &mut $buf, i0, p, $single),
+                    _ => block::<1>(&$c, &mut $buf, i0, p, $single),
+                }
+            }
+        })
+    };
+}
+#[cfg(target_arch = "x86_64")]
+pub(crate) use six_row_blocks;

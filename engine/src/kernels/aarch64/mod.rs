@@ -33,16 +33,7 @@ pub(crate) fn copy_rows(c: &Ctx, buf: &mut [i8], stride: usize, i0: usize, rows:
 #[target_feature(enable = "neon")]
 #[inline]
 pub(crate) unsafe fn store_block<const R: usize>(c: &Ctx, i0: usize, j0: usize, sums: &[[int32x4_t; 4]; R]) {
-    let valid = (c.n - j0).min(PANEL_N);
-    let mut swv = [0.0f32; PANEL_N];
-    let mut bv = [0.0f32; PANEL_N];
-    // SAFETY: channels j0 .. j0+valid ≤ n are inside `sw` and `bias` (if present).
-    unsafe {
-        swv[..valid].copy_from_slice(core::slice::from_raw_parts(c.sw.add(j0), valid));
-        if !c.bias.is_null() {
-            bv[..valid].copy_from_slice(core::slice::from_raw_parts(c.bias.add(j0), valid));
-        }
-    }
+    let (valid, swv, bv) = c.panel_scales(j0);
     for (r, sums) in sums.iter().enumerate() {
         let i = i0 + r;
         // SAFETY: i < m, inside `sa`.

@@ -9,7 +9,7 @@
 use core::arch::x86_64::*;
 use core::mem::MaybeUninit;
 
-use crate::kernels::gemm_args::GemmArgs as Ctx;
+use crate::kernels::gemm_args::{six_row_blocks, GemmArgs as Ctx};
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
 
 /// Rows of `a` per register block.
@@ -47,23 +47,8 @@ pub unsafe fn gemm_i8_packed(
     let c = Ctx::new(a, sa, k, w, sw, row_sums, bias, n, y);
     let mut buf = ABuf([MaybeUninit::uninit(); MR * KC]);
     let single = kp <= KC;
-    c.for_each_block(m, MR, 1, L2_BLOCK, |i0, rows, p, _, first| {
-        if single && first {
-            // SAFETY: rows i0..i0+rows ≤ m and columns 0..k are inside `a`.
-            unsafe { convert(&c, &mut buf, i0, rows, 0, k) };
-        }
-        // SAFETY: i0 + rows ≤ m and p < panels, the ranges the block reads and writes.
-        unsafe {
-            match rows {
-                6 => block::<6>(&c, &mut buf, i0, p, single),
-                5 => block::<5>(&c, &mut buf, i0, p, single),
-                4 => block::<4>(&c, &mut buf, i0, p, single),
-                3 => block::<3>(&c, &mut buf, i0, p, single),
-                2 => block::<2>(&c, &mut buf, i0, p, single),
-                _ => block::<1>(&c, &mut buf, i0, p, single),
-            }
-        }
-    });
+    const _: () = assert!(MR == 6);
+    six_row_blocks!(c, buf, m, k, single, L2_BLOCK);
 }
 
 /// Copies `a[i0..i0+rows, x0..x1]` into `buf` as unsigned bytes (`a + 128`), row stride `KC`.
