@@ -8,6 +8,10 @@ use super::generic::{kt_len, mask_row, scale_row, softmax_exp, softmax_max, Atte
 
 /// One ISA's register-blocked products for `R` query rows of one head.
 pub(crate) trait Products {
+    /// Whether the products fuse their multiply-adds (and the softmax with them, as
+    /// `generic::attend_rows::<FMA>`): false only for SSE, whose CPUs have no FMA.
+    const FMA: bool;
+
     /// `rows[r][j] = scale · Σ_dd q[r][dd] · k_j[dd]` for every key `j`, one FMA per term in
     /// `dd` order (bit-identical to `generic`'s scores with FMA). The keys are transposed in
     /// blocks of 16 (`generic::kt_index`): `kt` points at this head's first feature in block 0,
@@ -43,8 +47,8 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, all_allowed: boo
     // SAFETY: `attend` checked that q has rows i..i+R of h values, kt `kt_len(h, kv_len)` floats
     // (⌈kv_len/16⌉ blocks of h·16, and off + d ≤ h), v kv_len rows of h, out rows i..i+R of h.
     unsafe { P::scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * KEY_BLOCK), h * KEY_BLOCK, kv_len, a.scale, rows.as_mut_ptr()) };
-    // Mask and softmax (the generic copy with FMA, as `generic::attend_rows::<true>`; `mul_add`
-    // needs std), phase by phase over the block: the rows' reductions are independent latency
+    // Mask and softmax (the generic copy with FMA, as `generic::attend_rows::<true>`, where `P`
+    // fuses; `mul_add` needs std), phase by phase over the block: the rows' reductions are independent latency
     // chains, which the core overlaps when they are next to each other.
     let mut max = [0.0f32; R];
     for (r, (row, m)) in rows.chunks_exact_mut(kv_len).zip(max.iter_mut()).enumerate() {
@@ -58,7 +62,7 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, all_allowed: boo
     }
     let mut sum = [0.0f32; R];
     for ((row, s), &m) in rows.chunks_exact_mut(kv_len).zip(sum.iter_mut()).zip(&max) {
-        *s = softmax_exp::<{ cfg!(feature = "std") }>(row, m);
+        *s = if P::FMA { softmax_exp::<{ cfg!(feature = "std") }>(row, m) } else { softmax_exp::<false>(row, m) };
     }
     for (row, &s) in rows.chunks_exact_mut(kv_len).zip(&sum) {
         scale_row(row, 1.0 / s);

@@ -120,6 +120,8 @@ impl Kernels {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: detection saw AVX2 for these ISAs; FMA is checked here.
             crate::kernels::Isa::Avx2 | crate::kernels::Isa::AvxVnni if fma() => unsafe { x86_64::avx2_attend(a, rows, out) },
+            #[cfg(target_arch = "x86_64")]
+            crate::kernels::Isa::Sse41 => x86_64::sse_attend(a, rows, out),
             #[cfg(target_arch = "aarch64")]
             crate::kernels::Isa::Neon | crate::kernels::Isa::Dotprod => aarch64::attend(a, rows, out),
             _ => generic::attend(a, rows, out),
@@ -307,6 +309,10 @@ mod tests {
                     let (mut rf, mut of) = (vec![0.0; n * kv], vec![0.0; n * h]);
                     generic::attend_rows::<true>(&a, &mut rf, &mut of);
                     assert!(of.iter().zip(&ob).all(|(p, q)| p.to_bits() == q.to_bits()), "{} attention vs generic FMA d={d}", isa.name());
+                }
+                // SSE (and scalar) run the unfused copy: bit for bit.
+                if matches!(k.isa(), Isa::Scalar | Isa::Sse41) {
+                    assert!(oa.iter().zip(&ob).all(|(p, q)| p.to_bits() == q.to_bits()), "{} attention vs generic d={d}", isa.name());
                 }
                 // A row's result does not depend on how rows are grouped (threads split them).
                 let mut oc = vec![0.0; n * h];

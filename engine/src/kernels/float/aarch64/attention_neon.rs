@@ -62,6 +62,8 @@ unsafe fn store16(p: *mut f32, w: usize, v: [float32x4_t; 4]) {
 }
 
 impl Products for Neon {
+    const FMA: bool = true;
+
     /// `rows[r][j] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block (one
     /// block of 16 transposed keys per register block).
     ///

@@ -33,6 +33,8 @@ unsafe fn masks(w: usize) -> [__m256i; 2] {
 }
 
 impl Products for Avx2 {
+    const FMA: bool = true;
+
     /// `rows[r][j] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block (one
     /// block of 16 transposed keys per register block).
     ///

@@ -37,6 +37,8 @@ fn masks(w: usize) -> [__mmask16; VECS] {
 }
 
 impl Products for Avx512 {
+    const FMA: bool = true;
+
     /// `rows[r][j0..j0+w] = scale · Σ_dd q[r][dd] · k_j[dd]` for `R` rows and every key block
     /// (4 blocks of 16 transposed keys per register block, 1 or 2 for a short last one).
     ///

@@ -7,6 +7,7 @@
 
 mod attention_avx2;
 mod attention_avx512;
+mod attention_sse;
 mod gemm_f32_avx2;
 mod gemm_f32_avx512;
 pub mod layer_norm_avx512;
@@ -73,3 +74,4 @@ pub unsafe fn avx2_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], b
 
 pub use attention_avx2::attend as avx2_attend;
 pub use attention_avx512::attend as avx512_attend;
+pub use attention_sse::attend as sse_attend;
