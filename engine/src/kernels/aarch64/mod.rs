@@ -38,16 +38,22 @@ pub(crate) unsafe fn store_block<const R: usize>(c: &Ctx, i0: usize, j0: usize, 
         let i = i0 + r;
         // SAFETY: i < m, inside `sa`.
         let sa = vdupq_n_f32(unsafe { *c.sa.add(i) });
+        // A whole panel is stored into `y` directly; a tail panel through `out` (a copy of
+        // `valid` floats, which is a `memcpy` call per row and panel if every panel took it).
         let mut out = [0.0f32; PANEL_N];
+        // SAFETY: with valid = 16, y[i, j0 .. j0+16] is inside `y` (i < m, j0 + 16 ≤ n).
+        let dst = if valid == PANEL_N { unsafe { c.y.add(i * c.n + j0) } } else { out.as_mut_ptr() };
         for (q, &s) in sums.iter().enumerate() {
-            // SAFETY: 4-element in-bounds slices of local arrays.
+            // SAFETY: 4-element in-bounds slices of local arrays; `dst` holds 16 floats.
             unsafe {
                 let scale = vmulq_f32(sa, vld1q_f32(swv[4 * q..4 * q + 4].as_ptr()));
                 let v = vaddq_f32(vmulq_f32(vcvtq_f32_s32(s), scale), vld1q_f32(bv[4 * q..4 * q + 4].as_ptr()));
-                vst1q_f32(out[4 * q..4 * q + 4].as_mut_ptr(), v);
+                vst1q_f32(dst.add(4 * q), v);
             }
         }
-        // SAFETY: y[i, j0 .. j0+valid] is inside `y` (i < m, j0 + valid ≤ n).
-        unsafe { core::slice::from_raw_parts_mut(c.y.add(i * c.n + j0), valid).copy_from_slice(&out[..valid]) };
+        if valid < PANEL_N {
+            // SAFETY: y[i, j0 .. j0+valid] is inside `y` (i < m, j0 + valid ≤ n).
+            unsafe { core::slice::from_raw_parts_mut(c.y.add(i * c.n + j0), valid).copy_from_slice(&out[..valid]) };
+        }
     }
 }
