@@ -444,6 +444,9 @@ impl Kernels {
             Isa::Avx2 | Isa::AvxVnni => unsafe {
                 x86_64::avx2::quantize::quantize_rows_smoothed(x, cols, channel_scale, q, scales)
             },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: a Kernels holds this ISA only after detection saw SSE4.1.
+            Isa::Sse41 => unsafe { x86_64::sse41::quantize::quantize_rows_smoothed(x, cols, channel_scale, q, scales) },
             #[cfg(target_arch = "aarch64")]
             // SAFETY: both aarch64 ISAs imply NEON (checked at construction).
             Isa::Neon | Isa::Dotprod => unsafe {

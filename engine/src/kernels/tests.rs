@@ -403,6 +403,19 @@ fn avx2_rounding_matches_scalar() {
     check_rounding(&vals, |x| unsafe { super::x86_64::avx2::quantize::round8(x) });
 }
 
+/// The SSE conversion (the `sse41` set's quantization) against the scalar rounding, as for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn sse41_rounding_matches_scalar() {
+    if !Isa::Sse41.is_available() {
+        report(format_args!("skipped: sse41 not available on this CPU (rounding)"));
+        return;
+    }
+    let vals = rounding_inputs(if cfg!(debug_assertions) { 65_521 } else { 4_099 });
+    // SAFETY: SSE4.1 checked above.
+    check_rounding(&vals, |x| unsafe { super::x86_64::sse41::quantize::round4(x) });
+}
+
 /// The NEON conversion against the scalar rounding, as for AVX2.
 #[cfg(target_arch = "aarch64")]
 #[test]
