@@ -30,6 +30,51 @@ pub fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f3
     }
 }
 
+/// The row loop of the SIMD kernels: per row of `x` [rows, cols], its maximum (`row_max`), the
+/// scale and inverse from it into `scales`, then the row quantized into `q` (`quantize_row`, given
+/// the inverse). Nothing for `cols = 0`.
+#[inline(always)]
+pub fn for_each_row(
+    x: &[f32],
+    cols: usize,
+    q: &mut [i8],
+    scales: &mut [f32],
+    mut row_max: impl FnMut(&[f32]) -> f32,
+    mut quantize_row: impl FnMut(&[f32], f32, &mut [i8]),
+) {
+    if cols == 0 {
+        return;
+    }
+    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
+        let (scale, inv) = scale_and_inverse(row_max(row));
+        *s = scale;
+        quantize_row(row, inv, qrow);
+    }
+}
+
+/// `row[c] · cs[c]`, or `row[c]` without smoothing: the value a row's maximum and quantization see.
+#[inline(always)]
+pub fn smoothed(row: &[f32], cs: Option<&[f32]>, c: usize) -> f32 {
+    match cs {
+        Some(cs) => row[c] * cs[c],
+        None => row[c],
+    }
+}
+
+/// `max` extended over columns `from..` of the row: the scalar end of a vector kernel's maximum.
+#[inline]
+pub fn tail_max(row: &[f32], cs: Option<&[f32]>, from: usize, max: f32) -> f32 {
+    (from..row.len()).fold(max, |m, c| m.max(smoothed(row, cs, c).abs()))
+}
+
+/// Columns `from..` of the row quantized into `q`: the scalar end of a vector kernel's row.
+#[inline]
+pub fn tail_quantize(row: &[f32], cs: Option<&[f32]>, inv: f32, from: usize, q: &mut [i8]) {
+    for (c, d) in (from..row.len()).zip(&mut q[from..]) {
+        *d = quantize_one(smoothed(row, cs, c), inv);
+    }
+}
+
 /// The row scale and its inverse for a row whose largest magnitude is `max`.
 #[inline]
 pub fn scale_and_inverse(max: f32) -> (f32, f32) {

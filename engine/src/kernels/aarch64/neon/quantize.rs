@@ -8,7 +8,7 @@
 
 use core::arch::aarch64::*;
 
-use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
+use crate::kernels::scalar::quantize::{for_each_row, tail_max, tail_quantize};
 
 /// Same contract as `scalar::quantize::quantize_rows_smoothed`.
 ///
@@ -16,14 +16,7 @@ use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
 /// The CPU must support NEON. (Lengths are checked through slices.)
 #[target_feature(enable = "neon")]
 pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
-    if cols == 0 {
-        return;
-    }
-    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
-        let (scale, inv) = scale_and_inverse(row_max(row, channel_scale));
-        *s = scale;
-        quantize_row(row, channel_scale, inv, qrow);
-    }
+    for_each_row(x, cols, q, scales, |row| row_max(row, channel_scale), |row, inv, qrow| quantize_row(row, channel_scale, inv, qrow));
 }
 
 #[target_feature(enable = "neon")]
@@ -42,15 +35,7 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     let mut lanes = [0.0f32; 4];
     // SAFETY: `lanes` is 4 writable f32.
     unsafe { vst1q_f32(lanes.as_mut_ptr(), m) };
-    let mut max = lanes.iter().fold(0.0f32, |a, &b| a.max(b));
-    for x in body..row.len() {
-        let v = match cs {
-            Some(cs) => row[x] * cs[x],
-            None => row[x],
-        };
-        max = max.max(v.abs());
-    }
-    max
+    tail_max(row, cs, body, lanes.iter().fold(0.0f32, |a, &b| a.max(b)))
 }
 
 /// 4 values → 4 i32: `round_half_even(v · inv)`, NaN → 0.
@@ -78,11 +63,5 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
         // SAFETY: q[x..x+8] is 8 writable bytes (bounds-checked slice).
         unsafe { vst1_s8(q[x..x + 8].as_mut_ptr(), vmovn_s16(h)) };
     }
-    for x in body..row.len() {
-        let v = match cs {
-            Some(cs) => row[x] * cs[x],
-            None => row[x],
-        };
-        q[x] = quantize_one(v, inv);
-    }
+    tail_quantize(row, cs, inv, body, q);
 }

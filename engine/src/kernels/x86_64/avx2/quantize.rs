@@ -12,7 +12,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
+use crate::kernels::scalar::quantize::{for_each_row, tail_max, tail_quantize};
 
 /// Same contract as `scalar::quantize::quantize_rows_smoothed`.
 ///
@@ -20,14 +20,7 @@ use crate::kernels::scalar::quantize::{quantize_one, scale_and_inverse};
 /// The CPU must support AVX2. (Lengths are checked through slices.)
 #[target_feature(enable = "avx2")]
 pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
-    if cols == 0 {
-        return;
-    }
-    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
-        let (scale, inv) = scale_and_inverse(row_max(row, channel_scale));
-        *s = scale;
-        quantize_row(row, channel_scale, inv, qrow);
-    }
+    for_each_row(x, cols, q, scales, |row| row_max(row, channel_scale), |row, inv, qrow| quantize_row(row, channel_scale, inv, qrow));
 }
 
 /// `max_c |row[c] · cs[c]|` (or `|row[c]|`), NaN ignored, starting from 0.
@@ -63,15 +56,7 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     let mut lanes = [0.0f32; 8];
     // SAFETY: `lanes` is 8 writable f32.
     unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), m) };
-    let mut max = lanes.iter().fold(0.0f32, |a, &b| a.max(b));
-    for x in body..row.len() {
-        let v = match cs {
-            Some(cs) => row[x] * cs[x],
-            None => row[x],
-        };
-        max = max.max(v.abs());
-    }
-    max
+    tail_max(row, cs, body, lanes.iter().fold(0.0f32, |a, &b| a.max(b)))
 }
 
 /// 8 values → 8 i32: `round_half_even(v · inv)`, NaN → 0.
@@ -120,13 +105,7 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
         // SAFETY: x + 8 ≤ body ≤ q.len().
         unsafe { _mm_storel_epi64(q.as_mut_ptr().add(x).cast(), b) };
     }
-    for x in body..row.len() {
-        let v = match cs {
-            Some(cs) => row[x] * cs[x],
-            None => row[x],
-        };
-        q[x] = quantize_one(v, inv);
-    }
+    tail_quantize(row, cs, inv, body, q);
 }
 
 /// The rounding of `quantize_row` on 8 lanes, exposed for the exhaustive rounding test.

@@ -10,7 +10,7 @@
 
 use core::arch::x86_64::*;
 
-use crate::kernels::scalar::quantize::scale_and_inverse;
+use crate::kernels::scalar::quantize::for_each_row;
 
 /// Lane mask of the first `n` (≤ 16) lanes.
 #[inline(always)]
@@ -24,15 +24,8 @@ fn first(n: usize) -> __mmask16 {
 /// The CPU must support AVX-512F and AVX-512BW. (Lengths are checked through slices.)
 #[target_feature(enable = "avx512f,avx512bw")]
 pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f32]>, q: &mut [i8], scales: &mut [f32]) {
-    if cols == 0 {
-        return;
-    }
     let cs = channel_scale.inspect(|c| assert!(c.len() >= cols));
-    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
-        let (scale, inv) = scale_and_inverse(row_max(row, cs));
-        *s = scale;
-        quantize_row(row, cs, inv, qrow);
-    }
+    for_each_row(x, cols, q, scales, |row| row_max(row, cs), |row, inv, qrow| quantize_row(row, cs, inv, qrow));
 }
 
 /// 16 values of the row from `x` (`mask` lanes; the others 0), times the smoothing factors.
