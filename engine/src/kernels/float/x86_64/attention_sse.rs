@@ -89,7 +89,7 @@ impl Products for Sse {
                 // SAFETY: as above, one column at a time.
                 unsafe {
                     for j in 0..kv_len {
-                        s = *p.add(r * kv_len + j) * *v.add(j * v_stride + c) + s;
+                        s += *p.add(r * kv_len + j) * *v.add(j * v_stride + c);
                     }
                     *out.add(r * out_stride + c) = s;
                 }
