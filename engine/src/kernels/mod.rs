@@ -5,7 +5,8 @@
 //! * `pack` — the `Panel16x4` int8 weight layout that every int8 GEMM kernel reads (and the
 //!   converter writes).
 //! * `prefetch` — asking for a later GEMM's weights between chunks of f32 work.
-//! * `x86_64/{avx2,avxvnni,avx512vnni,amx}/`, `aarch64/{neon,dotprod}/`, `arm/neon/` (armv7) —
+//! * `x86_64/{sse41,avx2,avxvnni,avx512vnni,amx}/`, `aarch64/{neon,dotprod}/`, `arm/neon/` (armv7),
+//!   `arm/dsp/` (Cortex-M4/M7 and other 32-bit ARM with `smlad`) —
 //!   one folder per instruction set with the same file names (`gemm_i8.rs`, `quantize.rs` where it
 //!   has its own, `peak.rs`).
 //!
@@ -38,7 +39,7 @@ pub mod scalar;
 
 #[cfg(target_arch = "aarch64")]
 mod aarch64;
-#[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
+#[cfg(all(target_arch = "arm", any(electra_arm_dsp, all(target_os = "linux", feature = "std"))))]
 mod arm;
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
@@ -70,11 +71,15 @@ pub enum Isa {
     Neon,
     /// aarch64 with the dot-product extension, `sdot` (Cortex-A76, Raspberry Pi 5).
     Dotprod,
+    /// 32-bit ARM DSP instructions, `sxtb16` + `smlad` (two 16-bit multiply-accumulates per
+    /// instruction): Cortex-M4/M7 microcontrollers (`thumbv7em`), and armv6/armv7 without NEON.
+    /// Known at build time (`build.rs`); GEMM only.
+    Dsp,
 }
 
 impl Isa {
     /// Every ISA, in the order tests and benches report them.
-    pub const ALL: [Isa; 8] = [Isa::Scalar, Isa::Sse41, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni, Isa::Amx, Isa::Neon, Isa::Dotprod];
+    pub const ALL: [Isa; 9] = [Isa::Scalar, Isa::Sse41, Isa::Avx2, Isa::AvxVnni, Isa::Avx512Vnni, Isa::Amx, Isa::Neon, Isa::Dotprod, Isa::Dsp];
 
     /// The name used by `ELECTRA_ISA`, tests and benches.
     pub const fn name(self) -> &'static str {
@@ -87,6 +92,7 @@ impl Isa {
             Isa::Amx => "amx",
             Isa::Neon => "neon",
             Isa::Dotprod => "dotprod",
+            Isa::Dsp => "dsp",
         }
     }
 
@@ -106,6 +112,7 @@ impl Isa {
             Isa::Amx => cpu::amx(),
             Isa::Neon => cpu::neon(),
             Isa::Dotprod => cpu::dotprod(),
+            Isa::Dsp => cpu::dsp(),
         }
     }
 }
@@ -217,6 +224,11 @@ mod cpu {
     pub fn dotprod() -> bool {
         false
     }
+    /// The ARM DSP instructions: every CPU of the build's target has them or none does
+    /// (`build.rs`).
+    pub fn dsp() -> bool {
+        cfg!(all(target_arch = "arm", electra_arm_dsp))
+    }
 }
 
 /// [`Kernels::force`] asked for an instruction set this CPU (or build) does not have.
@@ -247,7 +259,7 @@ impl fmt::Display for IsaFromEnvError {
         match self {
             IsaFromEnvError::Unknown(v) => write!(
                 f,
-                "ELECTRA_ISA={v:?} names no instruction set (expected one of: scalar, sse41, avx2, avxvnni, avx512vnni, amx, neon, dotprod)"
+                "ELECTRA_ISA={v:?} names no instruction set (expected one of: scalar, sse41, avx2, avxvnni, avx512vnni, amx, neon, dotprod, dsp)"
             ),
             IsaFromEnvError::Unavailable(u) => write!(f, "ELECTRA_ISA: {u}"),
         }
@@ -279,14 +291,17 @@ pub struct Kernels {
 impl Kernels {
     /// The best instruction set this CPU has (std: run time; no_std: compile time).
     /// Preference: amx > avx512vnni > avxvnni > avx2 > sse41 on x86-64, dotprod > neon on
-    /// aarch64, else scalar.
+    /// aarch64, neon > dsp on 32-bit ARM, else scalar.
     pub fn detect() -> Kernels {
-        let isa = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Sse41, Isa::Dotprod, Isa::Neon]
+        let isa = Kernels::PREFERENCE
             .into_iter()
             .find(|isa| isa.is_available())
             .unwrap_or(Isa::Scalar);
         Kernels { isa }
     }
+
+    /// Every ISA but scalar, best first: `detect` picks the first available.
+    pub const PREFERENCE: [Isa; 8] = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Sse41, Isa::Dotprod, Isa::Neon, Isa::Dsp];
 
     /// The portable kernels (always available).
     pub const fn scalar() -> Kernels {
@@ -302,7 +317,7 @@ impl Kernels {
         }
     }
 
-    /// `ELECTRA_ISA=scalar|sse41|avx2|avxvnni|avx512vnni|amx|neon|dotprod` forces that ISA; unset or empty
+    /// `ELECTRA_ISA=scalar|sse41|avx2|avxvnni|avx512vnni|amx|neon|dotprod|dsp` forces that ISA; unset or empty
     /// detects. An unknown name or an ISA the CPU lacks is an error.
     #[cfg(feature = "std")]
     pub fn from_env() -> Result<Kernels, IsaFromEnvError> {
@@ -414,6 +429,8 @@ impl Kernels {
             // SAFETY: a Kernels with this ISA exists only if HWCAP_NEON is set; lengths checked
             // above.
             Isa::Neon => unsafe { arm::neon::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y) },
+            #[cfg(all(target_arch = "arm", electra_arm_dsp))]
+            Isa::Dsp => arm::dsp::gemm_i8::gemm_i8_packed(a, sa, m, k, w_packed, sw, bias, n, y),
             #[allow(unreachable_patterns)]
             _ => unreachable!("Kernels for an ISA of another architecture cannot be constructed"),
         }
@@ -479,6 +496,8 @@ impl Kernels {
             Isa::Dotprod => &[PeakLoop { name: "dotprod sdot", run: peak::dotprod }],
             #[cfg(all(target_arch = "arm", target_os = "linux", feature = "std"))]
             Isa::Neon => &[PeakLoop { name: "armv7 neon vmull+vmlal+vpadal", run: peak::arm_neon }],
+            #[cfg(all(target_arch = "arm", electra_arm_dsp))]
+            Isa::Dsp => &[PeakLoop { name: "dsp sxtb16+smlad", run: peak::dsp }],
             _ => &[],
         }
     }
@@ -531,6 +550,10 @@ mod peak {
     pub fn arm_neon(iters: u64) -> u64 {
         // SAFETY: handed out only for a NEON-checked Kernels (armv7: HWCAP_NEON).
         unsafe { super::arm::neon::peak::vmull_vmlal_vpadal(iters.min(u64::from(u32::MAX)) as u32) }
+    }
+    #[cfg(all(target_arch = "arm", electra_arm_dsp))]
+    pub fn dsp(iters: u64) -> u64 {
+        super::arm::dsp::peak::smlad_sxtb16(iters.min(u64::from(u32::MAX)) as u32)
     }
 }
 

@@ -231,6 +231,7 @@ fn gemm_amx_row_blocks_match_scalar() {
 }
 gemm_test!(gemm_neon_matches_scalar, Isa::Neon);
 gemm_test!(gemm_dotprod_matches_scalar, Isa::Dotprod);
+gemm_test!(gemm_dsp_matches_scalar, Isa::Dsp);
 
 /// Every ISA the CPU has against the scalar kernel on these shapes and value patterns.
 fn every_isa_matches_scalar(seed: u64, shapes: &[(usize, usize, usize)], values: &[Values]) {
@@ -473,9 +474,11 @@ fn detect_picks_expected_isa() {
         Ok(want) if !want.is_empty() => assert_eq!(detected.name(), want, "ELECTRA_EXPECT_ISA"),
         _ => report(format_args!("ELECTRA_EXPECT_ISA unset: detection not asserted")),
     }
-    // The choice is the best available one.
-    let order = [Isa::Amx, Isa::Avx512Vnni, Isa::AvxVnni, Isa::Avx2, Isa::Dotprod, Isa::Neon, Isa::Scalar];
-    assert_eq!(Some(detected.isa()), order.into_iter().find(|i| i.is_available()));
+    // The choice is the best available one, and every ISA but scalar is ranked.
+    assert_eq!(detected.isa(), Kernels::PREFERENCE.into_iter().find(|i| i.is_available()).unwrap_or(Isa::Scalar));
+    for isa in Isa::ALL {
+        assert_eq!(isa == Isa::Scalar, !Kernels::PREFERENCE.contains(&isa), "{isa} ranked");
+    }
 }
 
 #[cfg(feature = "std")]
