@@ -12,6 +12,7 @@
 use cortex_m::peripheral::DWT;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprint, hprintln};
+use electra_engine::kernels::Isa;
 use electra_engine::{DType, Inputs, Model};
 use panic_semihosting as _;
 
@@ -113,6 +114,7 @@ fn main() -> ! {
 enum Failure {
     Engine(electra_engine::Error),
     WrongDType(DType),
+    WrongKernels(&'static str),
     ScratchTooSmall { needed: usize },
     OutputTooSmall { needed: usize },
     MissingOutput(&'static str),
@@ -133,6 +135,7 @@ impl core::fmt::Display for Failure {
         match self {
             Failure::Engine(e) => write!(f, "engine error: {e}"),
             Failure::WrongDType(d) => write!(f, "model file holds {d:?} weights, not the expected dtype"),
+            Failure::WrongKernels(k) => write!(f, "the engine picked the {k} kernels, not the Cortex-M4's dsp ones"),
             Failure::ScratchTooSmall { needed } => {
                 write!(f, "static scratch too small: {needed} f32 needed, {SCRATCH_F32} available (raise SCRATCH_PER_TOKEN)")
             }
@@ -161,16 +164,21 @@ fn run(case: &Case, scratch: &mut [f32], out: &mut [f32], cycles: &CycleCounter)
     let c = model.config();
     let dtype = model.file().header.weight_dtype;
     hprintln!(
-        "   CRC ok; {:?} head, {:?} weights, {} layers, hidden {}, {} heads, vocab {}",
+        "   CRC ok; {:?} head, {:?} weights, {} layers, hidden {}, {} heads, vocab {}; kernels {}",
         model.head,
         dtype,
         c.num_hidden_layers,
         c.hidden_size,
         c.num_attention_heads,
-        c.vocab_size
+        c.vocab_size,
+        model.kernels().name()
     );
     if dtype != case.dtype {
         return Err(Failure::WrongDType(dtype));
+    }
+    // A Cortex-M4 has the DSP extension: the int8 GEMM must run on `smlad`, not the scalar loop.
+    if model.kernels().isa() != Isa::Dsp {
+        return Err(Failure::WrongKernels(model.kernels().name()));
     }
 
     let needed = model.scratch_len(BATCH, SEQ, 0);
