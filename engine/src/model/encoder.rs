@@ -44,13 +44,14 @@ pub fn forward(
             o.observe(layer_index, Site::AttentionInput, &bufs.x[..th]);
         }
         let next = if layer_index + 1 < layers { Some(w.layer(layer_index + 1)?) } else { None };
-        layer::forward(&lw, next.as_ref(), c, inputs, layer_index, cache.as_deref_mut(), bufs);
-        // The next layer's keys and values (and, in region, its transposed keys) were written to
-        // the spare buffers.
-        core::mem::swap(&mut bufs.k, &mut bufs.k_next);
-        core::mem::swap(&mut bufs.v, &mut bufs.v_next);
-        if in_region {
-            core::mem::swap(&mut bufs.kt, &mut bufs.kt_next);
+        if layer::forward(&lw, next.as_ref(), c, inputs, layer_index, cache.as_deref_mut(), bufs) == layer::NextKeys::Spare {
+            // The next layer's keys and values (and, in region, its transposed keys) were written
+            // to the spare buffers.
+            core::mem::swap(&mut bufs.k, &mut bufs.k_next);
+            core::mem::swap(&mut bufs.v, &mut bufs.v_next);
+            if in_region {
+                core::mem::swap(&mut bufs.kt, &mut bufs.kt_next);
+            }
         }
         if let Some(o) = observer.as_deref_mut() {
             // The layer leaves its attention block's output in `a`, which the FFN read.

@@ -50,10 +50,10 @@ impl Layout {
             t,                                       // their per-row scales
             kt,                                      // keys transposed, whole blocks of 16
             self.batch.saturating_mul(self.kv_len),  // key mask
-            th,                                      // k_next
-            th,                                      // v_next
+            spare(th),                               // k_next
+            spare(th),                               // v_next
             // kt_next: only one batch row transposes its keys in the layer region
-            if self.batch == 1 { kt } else { 0 },
+            spare(if self.batch == 1 { kt } else { 0 }),
         ]
     }
 
@@ -84,6 +84,16 @@ const ALIGN_SLACK: usize = LINE_F32 - 1;
 const LINE_F32: usize = 16;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 const LINE_F32: usize = 1;
+
+/// The size of a spare buffer for the next layer's keys (`layer::NextKeys::Spare`): `n` where
+/// threads can split a layer's rows, 0 without `std` (one thread: they are written in place).
+fn spare(n: usize) -> usize {
+    if cfg!(feature = "std") {
+        n
+    } else {
+        0
+    }
+}
 
 /// `n` rounded up to whole lines of f32.
 fn padded(n: usize) -> usize {
@@ -121,12 +131,13 @@ pub struct Scratch<'s> {
     pub kt: &'s mut [f32],
     /// [batch, past+S] key mask (1.0 = visible).
     pub allowed: &'s mut [f32],
-    /// [T, H] the next layer's keys and values, computed while this layer's are still read
-    /// (swapped with `k`, `v` between layers).
+    /// [T, H] the next layer's keys and values, computed while other threads still read this
+    /// layer's (swapped with `k`, `v` between layers). Empty without `std` (`layer::NextKeys`).
     pub k_next: &'s mut [f32],
     pub v_next: &'s mut [f32],
     /// The next layer's keys transposed, when the layer's threads transpose their own keys
-    /// (`layer::keys_in_region`; swapped with `kt` between layers). Empty unless batch is 1.
+    /// (`layer::keys_in_region`; swapped with `kt` between layers). Empty unless batch is 1, and
+    /// without `std`.
     pub kt_next: &'s mut [f32],
 }
 

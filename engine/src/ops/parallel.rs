@@ -93,6 +93,12 @@ tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8);
 tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9);
 tuple_rows!(A a 0, B b 1, C c 2, D d 3, E e 4, F f 5, G g 6, H h 7, I i 8, J j 9, K k 10);
 
+/// Whether [`for_rows`] splits `rows` rows of `work_per_row` multiply-accumulates each into more
+/// than one chunk. Never without `std` (one thread).
+pub fn splits(rows: usize, work_per_row: usize) -> bool {
+    threads() > 1 && rows >= 2 && rows.saturating_mul(work_per_row) >= MIN_PARALLEL_WORK
+}
+
 /// Calls `f(first_row, chunk)` once per chunk of `data`'s `rows` rows: one chunk per thread
 /// (chunk starts aligned to `align` rows), in parallel when the work (`work_per_row` per row) is
 /// worth it. One fork and join for the whole `f`, however much it does per row: a layer's
@@ -102,11 +108,11 @@ where
     R: Rows,
     F: Fn(usize, R) + Sync + Send,
 {
-    let t = threads();
-    if t <= 1 || rows < 2 || rows.saturating_mul(work_per_row) < MIN_PARALLEL_WORK {
+    if !splits(rows, work_per_row) {
         f(0, data);
         return;
     }
+    let t = threads();
     let per = rows.div_ceil(t).div_ceil(align.max(1)) * align.max(1);
     #[cfg(feature = "region-stats")]
     {
