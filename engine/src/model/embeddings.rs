@@ -21,7 +21,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, past: usize, bufs: &mut Scr
     let t = inputs.batch * inputs.seq;
     let kernels = bufs.quant.kernels;
     let qw = bufs.quant_width(t);
-    let rows = (Out(&mut bufs.emb[..t * e], e), Out(&mut bufs.x[..t * h], h), Out(&mut bufs.quant.q[..t * qw], qw), Out(&mut bufs.quant.scales[..t], 1));
+    let rows = (Out(&mut bufs.work[..t * e], e), Out(&mut bufs.x[..t * h], h), Out(&mut bufs.quant.q[..t * qw], qw), Out(&mut bufs.quant.scales[..t], 1));
     // Every step is local to a token row: one parallel region (the lookup's cache misses and the
     // LayerNorm ran on one thread before the projection's GEMM).
     let work = e * h; // the projection's MACs per row

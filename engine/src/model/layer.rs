@@ -102,7 +102,7 @@ pub fn forward(
         // written, so they go in place and the spare buffers stay unused.
         let mut quant = QuantBuf { q: &mut bufs.quant.q[..t * qw], scales: &mut bufs.quant.scales[..t], kernels };
         let (q, x) = (&mut bufs.q[..t * h], &mut bufs.x[..t * h]);
-        let (a, inter) = (&mut bufs.a[..t * h], &mut bufs.inter[..t * i]);
+        let (a, inter) = (&mut bufs.a[..t * h], &mut bufs.work[..t * i]);
         rows(lw, c, &kv, seq, 0, q, &mut bufs.scores[..t * kv_len], &mut bufs.ctx[..t * h], a, x, inter, &mut quant);
         if let Some(next) = next {
             let (k, v) = (&mut bufs.k[..t * h], &mut bufs.v[..t * h]);
@@ -117,7 +117,7 @@ pub fn forward(
     // spare `_next` buffers, since other threads still read this layer's.
     let rows_bufs = (
         (Out(&mut bufs.q[..t * h], h), Out(&mut bufs.scores[..t * kv_len], kv_len), Out(&mut bufs.ctx[..t * h], h)),
-        (Out(&mut bufs.a[..t * h], h), Out(&mut bufs.x[..t * h], h), Out(&mut bufs.inter[..t * i], i)),
+        (Out(&mut bufs.a[..t * h], h), Out(&mut bufs.x[..t * h], h), Out(&mut bufs.work[..t * i], i)),
         (Out(&mut bufs.k_next[..t * h], h), Out(&mut bufs.v_next[..t * h], h), Out(kt_rows(bufs.kt_next, h, t, in_region), h)),
         Out(&mut bufs.quant.q[..t * qw], qw),
         Out(&mut bufs.quant.scales[..t], 1),

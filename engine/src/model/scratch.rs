@@ -28,7 +28,7 @@ impl Layout {
         }
     }
 
-    fn sizes(&self) -> [usize; 17] {
+    fn sizes(&self) -> [usize; 15] {
         let t = self.tokens;
         let th = t.saturating_mul(self.hidden);
         let wide = self.hidden.max(self.embedding);
@@ -36,15 +36,15 @@ impl Layout {
         let kt = self.batch.saturating_mul(self.hidden).saturating_mul(round_up(self.kv_len, KEY_BLOCK));
         [
             th,                                      // x
-            t.saturating_mul(self.embedding),        // emb
             th,                                      // q
             th,                                      // k
             th,                                      // v
             th,                                      // ctx
             th,                                      // a
-            t.saturating_mul(self.intermediate),     // inter
+            // work: the FFN's intermediate rows, the embeddings before the projection, the head's
+            // work space: never two at once
+            t.saturating_mul(self.intermediate.max(wide.saturating_mul(2))),
             t.saturating_mul(self.kv_len),           // scores
-            t.saturating_mul(wide).saturating_mul(2), // head
             // int8 activations: T·max(E, H, I) bytes, as f32 slots
             t.saturating_mul(wide.max(self.intermediate)).div_ceil(4),
             t,                                       // their per-row scales
@@ -109,8 +109,6 @@ fn round_up(n: usize, m: usize) -> usize {
 pub struct Scratch<'s> {
     /// [T, H] hidden states between layers.
     pub x: &'s mut [f32],
-    /// [T, E] embeddings before the projection.
-    pub emb: &'s mut [f32],
     /// [T, H] queries, keys, values and attention context.
     pub q: &'s mut [f32],
     pub k: &'s mut [f32],
@@ -118,12 +116,12 @@ pub struct Scratch<'s> {
     pub ctx: &'s mut [f32],
     /// [T, H] attention block output (the FFN residual).
     pub a: &'s mut [f32],
-    /// [T, I] FFN intermediate activations.
-    pub inter: &'s mut [f32],
+    /// Work space of one stage at a time, [T, max(I, 2·max(H, E))]: the FFN's intermediate
+    /// activations [T, I] in a layer, the embeddings [T, E] before their projection, and the
+    /// head's buffers after the encoder.
+    pub work: &'s mut [f32],
     /// [T, past+S] attention probabilities, one row per query row (reused across heads).
     pub scores: &'s mut [f32],
-    /// [2·T·max(H,E)] head work space.
-    pub head: &'s mut [f32],
     /// Quantized activations of the linear being run (int8 weights only).
     pub quant: QuantBuf<'s>,
     /// Keys transposed per batch row in blocks of 16 keys: [batch][⌈(past+S)/16⌉][H][16]
@@ -159,30 +157,28 @@ impl<'s> Scratch<'s> {
         if buf.len() < needed {
             return Err(Error::ScratchTooSmall { needed, given: buf.len() });
         }
-        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16] = layout.sizes();
+        let [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14] = layout.sizes();
         // Skip to a line boundary (buf is at least 4-byte aligned, so ≤ ALIGN_SLACK slots); whole
         // lines per buffer keep every later one on a boundary too.
         let line = LINE_F32 * 4;
         let skip = (line - buf.as_ptr() as usize % line) % line / 4;
         let r = &mut buf[skip..];
         let (x, r) = take(r, s0);
-        let (emb, r) = take(r, s1);
-        let (q, r) = take(r, s2);
-        let (k, r) = take(r, s3);
-        let (v, r) = take(r, s4);
-        let (ctx, r) = take(r, s5);
-        let (a, r) = take(r, s6);
-        let (inter, r) = take(r, s7);
-        let (scores, r) = take(r, s8);
-        let (head, r) = take(r, s9);
-        let (quant_q, r) = take(r, s10);
-        let (quant_scales, r) = take(r, s11);
-        let (kt, r) = take(r, s12);
-        let (allowed, r) = take(r, s13);
-        let (k_next, r) = take(r, s14);
-        let (v_next, r) = take(r, s15);
-        let (kt_next, _) = take(r, s16);
+        let (q, r) = take(r, s1);
+        let (k, r) = take(r, s2);
+        let (v, r) = take(r, s3);
+        let (ctx, r) = take(r, s4);
+        let (a, r) = take(r, s5);
+        let (work, r) = take(r, s6);
+        let (scores, r) = take(r, s7);
+        let (quant_q, r) = take(r, s8);
+        let (quant_scales, r) = take(r, s9);
+        let (kt, r) = take(r, s10);
+        let (allowed, r) = take(r, s11);
+        let (k_next, r) = take(r, s12);
+        let (v_next, r) = take(r, s13);
+        let (kt_next, _) = take(r, s14);
         let quant = QuantBuf { q: bytemuck::cast_slice_mut(quant_q), scales: quant_scales, kernels };
-        Ok(Scratch { x, emb, q, k, v, ctx, a, inter, scores, head, quant, kt, allowed, k_next, v_next, kt_next })
+        Ok(Scratch { x, q, k, v, ctx, a, work, scores, quant, kt, allowed, k_next, v_next, kt_next })
     }
 }

@@ -25,7 +25,7 @@ pub fn weights<'a>(w: &Weights<'a>) -> Result<GeneratorHead<'a>, Error> {
 pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut [f32]) -> Result<(), Error> {
     let head = weights(w)?;
     let e = w.config.embedding_size as usize;
-    let g = &mut bufs.head[..tokens * e];
+    let g = &mut bufs.work[..tokens * e];
     linear::linear(bufs.x, tokens, &head.dense, g, &mut bufs.quant);
     activations::activate_in_place(crate::config::Activation::Gelu, g, 0.0, bufs.quant.kernels);
     let ln = head.layer_norm;

@@ -28,7 +28,7 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, out
     let head = weights(w)?;
     let c = &w.config;
     let (rows, s, h) = (inputs.batch, inputs.seq, c.hidden_size as usize);
-    let (summary, projected) = bufs.head.split_at_mut(rows * h);
+    let (summary, projected) = bufs.work.split_at_mut(rows * h);
     for r in 0..rows {
         let x = &bufs.x[r * s * h..(r + 1) * s * h];
         let dst = &mut summary[r * h..(r + 1) * h];

@@ -29,7 +29,7 @@ pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut
     let h = w.config.hidden_size as usize;
     let kernels = bufs.quant.kernels;
     let qw = bufs.quant_width(tokens);
-    let rows = (In(&bufs.x[..tokens * h], h), Out(&mut bufs.head[..tokens * h], h), Out(&mut out[..tokens], 1), Out(&mut bufs.quant.q[..tokens * qw], qw), Out(&mut bufs.quant.scales[..tokens], 1));
+    let rows = (In(&bufs.x[..tokens * h], h), Out(&mut bufs.work[..tokens * h], h), Out(&mut out[..tokens], 1), Out(&mut bufs.quant.q[..tokens * qw], qw), Out(&mut bufs.quant.scales[..tokens], 1));
     // Local to each token row: one parallel region for both linears and the activation.
     parallel::for_rows(tokens, 8, h * h, rows, |_, (In(x, _), Out(hidden, _), Out(out, _), Out(q, _), Out(scales, _))| {
         let mut quant = QuantBuf { q, scales, kernels };

@@ -14,7 +14,7 @@ pub fn weights<'a>(w: &Weights<'a>) -> Result<Linear<'a>, Error> {
 /// `out` holds `start_logits` [T] then `end_logits` [T].
 pub fn forward(w: &Weights<'_>, tokens: usize, bufs: &mut Scratch<'_>, out: &mut [f32]) -> Result<(), Error> {
     let qa_outputs = weights(w)?;
-    let qa = &mut bufs.head[..tokens * 2];
+    let qa = &mut bufs.work[..tokens * 2];
     linear::linear(bufs.x, tokens, &qa_outputs, qa, &mut bufs.quant);
     let (start, end) = out.split_at_mut(tokens);
     for (t, pair) in qa.chunks_exact(2).enumerate() {

@@ -22,7 +22,7 @@ pub fn weights<'a>(w: &Weights<'a>) -> Result<ClassificationHead<'a>, Error> {
 pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, out: &mut [f32]) -> Result<(), Error> {
     let head = weights(w)?;
     let (b, s, h) = (inputs.batch, inputs.seq, w.config.hidden_size as usize);
-    let (first, hidden) = bufs.head.split_at_mut(b * h);
+    let (first, hidden) = bufs.work.split_at_mut(b * h);
     // x = X[:, 0, :], the [CLS] position with right padding.
     for r in 0..b {
         first[r * h..(r + 1) * h].copy_from_slice(&bufs.x[r * s * h..][..h]);
