@@ -80,6 +80,9 @@ impl Kernels {
 
     /// `gemm_f32_nt` for f16 weights, widened exactly to f32 two rows at a time; rows longer than
     /// `gemm_f32::F16_MAX_K` take the scalar reference (`scalar::gemm_f32::gemm_nt_f16`).
+    /// Never inlined: its widening buffer (4 KiB without `std`) then takes stack only while an f16
+    /// linear runs, not in every caller's frame (a Cortex-M's int8 passes paid for it).
+    #[inline(never)]
     pub fn gemm_f16_nt(&self, x: &[f32], m: usize, k: usize, w: &[half::f16], n: usize, y: &mut [f32]) {
         if k > gemm_f32::F16_MAX_K {
             return crate::kernels::scalar::gemm_f32::gemm_nt_f16(x, m, k, w, n, y);
