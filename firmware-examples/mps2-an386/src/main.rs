@@ -9,11 +9,12 @@
 #![no_std]
 #![no_main]
 
-use cortex_m::peripheral::DWT;
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m::peripheral::{DWT, SYST};
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprint, hprintln};
-use electra_engine::kernels::Isa;
-use electra_engine::{DType, Inputs, Model};
+use electra_engine::kernels::{Isa, Kernels};
+use electra_engine::{DType, Inputs, Model, ModelFile};
 use panic_semihosting as _;
 
 mod fixture {
@@ -115,6 +116,7 @@ enum Failure {
     Engine(electra_engine::Error),
     WrongDType(DType),
     WrongKernels(&'static str),
+    KernelsDiffer,
     ScratchTooSmall { needed: usize },
     OutputTooSmall { needed: usize },
     MissingOutput(&'static str),
@@ -136,6 +138,7 @@ impl core::fmt::Display for Failure {
             Failure::Engine(e) => write!(f, "engine error: {e}"),
             Failure::WrongDType(d) => write!(f, "model file holds {d:?} weights, not the expected dtype"),
             Failure::WrongKernels(k) => write!(f, "the engine picked the {k} kernels, not the Cortex-M4's dsp ones"),
+            Failure::KernelsDiffer => write!(f, "the dsp and scalar int8 GEMMs gave different outputs"),
             Failure::ScratchTooSmall { needed } => {
                 write!(f, "static scratch too small: {needed} f32 needed, {SCRATCH_F32} available (raise SCRATCH_PER_TOKEN)")
             }
@@ -208,11 +211,26 @@ fn run(case: &Case, scratch: &mut [f32], out: &mut [f32], cycles: &CycleCounter)
     let t0 = cycles.now();
     model.forward(&inputs, &mut scratch[..needed], &mut out[..out_len])?;
     let t1 = cycles.now();
-    match cycles.elapsed(t0, t1) {
-        Some(n) => hprintln!("   forward: {} cycles (DWT CYCCNT)", n),
-        None => hprintln!(
-            "   forward: cycle count unavailable (DWT CYCCNT not running; QEMU does not emulate it)"
-        ),
+    let dsp = cycles.elapsed(t0, t1);
+    hprintln!("   forward: {}", Count(dsp, cycles.unit()));
+    if case.dtype == DType::I8 {
+        // The same pass with the portable int8 GEMM, for the DSP kernel's gain (the outputs are
+        // bit-identical; only the count is printed).
+        let scalar = Model::with_kernels(ModelFile::parse(case.bytes)?, Kernels::scalar())?;
+        let mut other = [0.0f32; OUT_F32];
+        let t0 = cycles.now();
+        scalar.forward(&inputs, &mut scratch[..needed], &mut other[..out_len])?;
+        let t1 = cycles.now();
+        let plain = cycles.elapsed(t0, t1);
+        hprintln!("   forward with the scalar int8 GEMM: {}", Count(plain, cycles.unit()));
+        if let (Some(d), Some(p)) = (dsp, plain) {
+            if d > 0 {
+                hprintln!("   dsp kernels: {:.2}x fewer", p as f32 / d as f32);
+            }
+        }
+        if other[..out_len].iter().zip(&out[..out_len]).any(|(a, b)| a.to_bits() != b.to_bits()) {
+            return Err(Failure::KernelsDiffer);
+        }
     }
 
     // Print every output, row by row (the last dimension is one row).
@@ -324,15 +342,44 @@ fn argmax(xs: &[f32]) -> usize {
     best
 }
 
-/// The DWT cycle counter, when the core (or emulator) runs it.
-struct CycleCounter {
-    running: bool,
+/// What a count is in: core cycles (the DWT cycle counter, on silicon) or instructions (QEMU,
+/// which does not emulate the DWT counter, run with `-icount shift=0`: SysTick then advances one
+/// tick per fixed number of instructions, measured at start-up).
+#[derive(Clone, Copy)]
+enum Unit {
+    Cycles,
+    Instructions { per_tick: u32 },
+    None,
 }
+
+/// A count and its unit, printed as such.
+struct Count(Option<u32>, Unit);
+
+impl core::fmt::Display for Count {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match (self.0, self.1) {
+            (Some(n), Unit::Cycles) => write!(f, "{n} cycles (DWT CYCCNT)"),
+            (Some(n), Unit::Instructions { per_tick }) => {
+                write!(f, "{n} instructions (QEMU -icount; SysTick ticks x {per_tick}, +-{per_tick})")
+            }
+            _ => write!(f, "no counter (DWT CYCCNT and SysTick both still)"),
+        }
+    }
+}
+
+/// The DWT cycle counter when the core runs it (silicon); otherwise SysTick on the core clock,
+/// which QEMU with `-icount shift=0` advances by instructions executed.
+struct CycleCounter {
+    unit: Unit,
+}
+
+/// SysTick counts down from its 24-bit reload value.
+const SYST_RELOAD: u32 = 0x00FF_FFFF;
 
 impl CycleCounter {
     fn start() -> Self {
         let Some(mut p) = cortex_m::Peripherals::take() else {
-            return CycleCounter { running: false };
+            return CycleCounter { unit: Unit::None };
         };
         p.DCB.enable_trace();
         p.DWT.enable_cycle_counter();
@@ -340,20 +387,53 @@ impl CycleCounter {
         let a = DWT::cycle_count();
         cortex_m::asm::delay(1000);
         let b = DWT::cycle_count();
-        CycleCounter { running: a != b }
+        if a != b {
+            return CycleCounter { unit: Unit::Cycles };
+        }
+        p.SYST.set_clock_source(SystClkSource::Core);
+        p.SYST.set_reload(SYST_RELOAD);
+        p.SYST.clear_current();
+        p.SYST.enable_counter();
+        // Instructions per tick: a loop of exactly 2 instructions per iteration, 2^20 times.
+        let t0 = SYST::get_current();
+        count_down(1 << 20);
+        let ticks = t0.wrapping_sub(SYST::get_current()) & SYST_RELOAD;
+        if ticks == 0 {
+            return CycleCounter { unit: Unit::None };
+        }
+        let per_tick = ((2u32 << 20) + ticks / 2) / ticks;
+        hprintln!("counter: SysTick, {} instructions per tick (calibrated on a 2-instruction loop)", per_tick);
+        CycleCounter { unit: Unit::Instructions { per_tick } }
+    }
+
+    fn unit(&self) -> Unit {
+        self.unit
     }
 
     fn now(&self) -> u32 {
-        if self.running {
-            DWT::cycle_count()
-        } else {
-            0
+        match self.unit {
+            Unit::Cycles => DWT::cycle_count(),
+            Unit::Instructions { .. } => SYST::get_current(),
+            Unit::None => 0,
         }
     }
 
+    /// Cycles or instructions between two `now` readings (a SysTick span must stay under 2^24
+    /// ticks).
     fn elapsed(&self, t0: u32, t1: u32) -> Option<u32> {
-        self.running.then(|| t1.wrapping_sub(t0))
+        match self.unit {
+            Unit::Cycles => Some(t1.wrapping_sub(t0)),
+            Unit::Instructions { per_tick } => Some((t0.wrapping_sub(t1) & SYST_RELOAD) * per_tick),
+            Unit::None => None,
+        }
     }
+}
+
+/// `subs` + `bne`, `n` times.
+#[inline(never)]
+fn count_down(n: u32) {
+    // SAFETY: a register-only loop on the one register it declares.
+    unsafe { core::arch::asm!("2:", "subs {n}, #1", "bne 2b", n = inout(reg) n => _, options(nomem, nostack)) };
 }
 
 /// Peak stack use, measured by filling the free RAM below the stack with a pattern at start-up
