@@ -12,7 +12,6 @@ use safetensors::tensor::{Dtype, SafeTensors};
 use crate::ConvertError;
 
 struct Shard {
-    path: PathBuf,
     map: memmap2::Mmap,
 }
 
@@ -20,6 +19,16 @@ struct Entry {
     shard: usize,
     dtype: Dtype,
     shape: Vec<usize>,
+    /// The tensor's bytes in its shard's map (validated by the safetensors parser at `open`).
+    bytes: std::ops::Range<usize>,
+}
+
+/// One tensor of a checkpoint, read a range of rows at a time (`Checkpoint::source`).
+pub struct Source<'c> {
+    pub key: String,
+    pub shape: Vec<usize>,
+    dtype: Dtype,
+    bytes: &'c [u8],
 }
 
 /// An opened checkpoint: the shards mapped, the tensor directory read, no tensor data copied.
@@ -80,10 +89,13 @@ impl Checkpoint {
                 path.display()
             )))?;
             for (name, view) in st.tensors() {
-                entries.insert(name, Entry { shard: shards.len(), dtype: view.dtype(), shape: view.shape().to_vec() });
+                // The view's place in the map, kept so that reads need no second parse.
+                let start = view.data().as_ptr() as usize - map.as_ptr() as usize;
+                let bytes = start..start + view.data().len();
+                entries.insert(name, Entry { shard: shards.len(), dtype: view.dtype(), shape: view.shape().to_vec(), bytes });
             }
             drop(st);
-            shards.push(Shard { path, map });
+            shards.push(Shard { map });
         }
         Ok(Checkpoint { shards, entries, used: Default::default() })
     }
@@ -117,32 +129,23 @@ impl Checkpoint {
 
     /// Reads canonical tensor `name` as f32 (from f32, f16, bf16 or f64 storage).
     pub fn get(&self, name: &str) -> Result<Option<Tensor>, ConvertError> {
-        let Some(key) = self.resolve(name) else { return Ok(None) };
-        let entry = &self.entries[&key];
-        let shard = &self.shards[entry.shard];
-        let st = SafeTensors::deserialize(&shard.map)
-            .map_err(|e| ConvertError::Checkpoint(format!("{}: {e}", shard.path.display())))?;
-        let view = st.tensor(&key).map_err(|e| ConvertError::Checkpoint(format!("{key}: {e}")))?;
-        let bytes = view.data();
-        let data: Vec<f32> = match entry.dtype {
-            Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
-            Dtype::F16 => bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
-            Dtype::BF16 => bytes.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
-            Dtype::F64 => bytes
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
-                .collect(),
-            other => {
-                return Err(ConvertError::Checkpoint(format!("tensor {key} has dtype {other:?}, expected a float type")))
-            }
-        };
-        if let Some(bad) = data.iter().position(|v| !v.is_finite()) {
-            return Err(ConvertError::Checkpoint(format!("tensor {key} holds a non-finite value at element {bad}")));
-        }
-        self.used.borrow_mut().insert(key.clone());
-        Ok(Some(Tensor { key, shape: entry.shape.clone(), data }))
+        let Some(src) = self.source(name)? else { return Ok(None) };
+        let data = src.rows(0, src.rows_len())?;
+        Ok(Some(Tensor { key: src.key, shape: src.shape, data }))
     }
 
+    /// Canonical tensor `name`, to be read a range of rows at a time (`Source::rows`): a
+    /// converter holding a part of a large tensor in f32, not all of it. Marks it used.
+    pub fn source(&self, name: &str) -> Result<Option<Source<'_>>, ConvertError> {
+        let Some(key) = self.resolve(name) else { return Ok(None) };
+        let entry = &self.entries[&key];
+        if !matches!(entry.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::F64) {
+            return Err(ConvertError::Checkpoint(format!("tensor {key} has dtype {:?}, expected a float type", entry.dtype)));
+        }
+        let bytes = &self.shards[entry.shard].map[entry.bytes.clone()];
+        self.used.borrow_mut().insert(key.clone());
+        Ok(Some(Source { key, shape: entry.shape.clone(), dtype: entry.dtype, bytes }))
+    }
     /// Keys never read, minus those transformers itself ignores (position_ids, pooler).
     pub fn unused(&self) -> Vec<String> {
         let used = self.used.borrow();
@@ -152,5 +155,41 @@ impl Checkpoint {
             .filter(|k| !k.ends_with("position_ids") && !k.contains("pooler."))
             .cloned()
             .collect()
+    }
+}
+
+impl Source<'_> {
+    /// Values per row: the last dimension (1 for a scalar).
+    pub fn cols(&self) -> usize {
+        self.shape.last().copied().unwrap_or(1)
+    }
+
+    /// Rows: the product of the other dimensions.
+    pub fn rows_len(&self) -> usize {
+        let n: usize = self.shape.iter().product();
+        n.checked_div(self.cols()).unwrap_or(0)
+    }
+
+    /// Rows `r0..r1` as f32. A non-finite value is an error naming its element.
+    pub fn rows(&self, r0: usize, r1: usize) -> Result<Vec<f32>, ConvertError> {
+        let size = self.dtype.size();
+        let (from, to) = (r0 * self.cols() * size, r1 * self.cols() * size);
+        let bytes = self.bytes.get(from..to).ok_or_else(|| {
+            ConvertError::Checkpoint(format!("tensor {}: rows {r0}..{r1} lie outside its data", self.key))
+        })?;
+        let data: Vec<f32> = match self.dtype {
+            Dtype::F32 => bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect(),
+            Dtype::F16 => bytes.chunks_exact(2).map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            Dtype::BF16 => bytes.chunks_exact(2).map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32()).collect(),
+            _ => bytes
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32)
+                .collect(),
+        };
+        if let Some(bad) = data.iter().position(|v| !v.is_finite()) {
+            let at = r0 * self.cols() + bad;
+            return Err(ConvertError::Checkpoint(format!("tensor {} holds a non-finite value at element {at}", self.key)));
+        }
+        Ok(data)
     }
 }

@@ -266,7 +266,10 @@ impl Contents<'_> {
         sink.finish(&preamble)
     }
 
-    /// One tensor: read, checked, converted to its head's dtype, written.
+    /// One tensor: read, checked, converted to its head's dtype, written, a block of rows at a
+    /// time (`ROWS_BYTES` of f32), so that a large tensor (the word embeddings) is never whole in
+    /// memory. Rows are independent in every conversion (int8 scales are per row, panels of 16
+    /// rows are packed on their own), so the bytes are those of converting it whole.
     fn write_tensor(&self, spec: &TensorSpec, head: &TensorHead, w: &mut FileWriter, sink: &mut Sink) -> Result<(), ConvertError> {
         let mut put = |p: &[u8]| sink.put(p);
         if spec.optional {
@@ -274,42 +277,56 @@ impl Contents<'_> {
             return w.f32(&scale, &mut put);
         }
         let source = source_name(spec, self.copy_tied_lm_head);
-        let t = self
+        let src = self
             .ckpt
-            .get(&source)?
+            .source(&source)?
             .ok_or_else(|| ConvertError::MissingTensors { head: self.head.hf_class(), names: vec![source.clone()] })?;
         let expected: Vec<usize> = spec.dims().iter().map(|&d| d as usize).collect();
-        if t.shape != expected {
-            return Err(ConvertError::Shape { name: t.key, found: t.shape, expected });
+        if src.shape != expected {
+            return Err(ConvertError::Shape { name: src.key, found: src.shape, expected });
         }
-        let cols = *spec.dims().last().unwrap_or(&1) as usize;
-        match head.dtype {
-            DType::F16 => w.f16(&quantize::to_f16(&t.data), &mut put),
-            DType::I8 => {
-                let mut data = t.data;
-                if let Some(s) = self.smoothing.and_then(|s| s.for_weight(spec.slot)) {
-                    for row in data.chunks_exact_mut(cols) {
-                        for (v, f) in row.iter_mut().zip(s) {
-                            *v *= f;
+        let (rows, cols) = (src.rows_len(), src.cols());
+        // Whole panels of 16 rows per block (the packed layout's unit), at least one.
+        let block = (ROWS_BYTES / (4 * cols.max(1))).max(1).div_ceil(pack::PANEL_N) * pack::PANEL_N;
+        let smoothing = self.smoothing.and_then(|s| s.for_weight(spec.slot));
+        let (mut scales, mut sums) = (Vec::new(), Vec::new());
+        w.begin(head.dtype, &mut put)?;
+        for r0 in (0..rows).step_by(block) {
+            let r1 = rows.min(r0 + block);
+            let mut data = src.rows(r0, r1)?;
+            match head.dtype {
+                DType::F16 => w.piece(bytemuck::cast_slice(&quantize::to_f16(&data)), &mut put)?,
+                DType::I8 => {
+                    if let Some(s) = smoothing {
+                        for row in data.chunks_exact_mut(cols) {
+                            for (v, f) in row.iter_mut().zip(s) {
+                                *v *= f;
+                            }
                         }
                     }
+                    let (q, s, sum) = quantize::quantize_rows_i8(&data, cols);
+                    drop(data);
+                    scales.extend(s);
+                    sums.extend(sum);
+                    if head.layout == LAYOUT_PANEL16X4 {
+                        // Linear weights go in the layout the int8 kernels read, so loading is
+                        // zero-copy.
+                        let mut packed = vec![0i8; pack::packed_len(r1 - r0, cols)];
+                        pack::pack_panel16x4(&q, r1 - r0, cols, &mut packed);
+                        w.piece(bytemuck::cast_slice(&packed), &mut put)?;
+                    } else {
+                        w.piece(bytemuck::cast_slice(&q), &mut put)?;
+                    }
                 }
-                let (q, scales, sums) = quantize::quantize_rows_i8(&data, cols);
-                drop(data);
-                if head.layout == LAYOUT_PANEL16X4 {
-                    // Linear weights go in the layout the int8 kernels read, so loading is zero-copy.
-                    let rows = spec.dims()[0] as usize;
-                    let mut packed = vec![0i8; pack::packed_len(rows, cols)];
-                    pack::pack_panel16x4(&q, rows, cols, &mut packed);
-                    w.i8(&packed, &scales, &sums, &mut put)
-                } else {
-                    w.i8(&q, &scales, &sums, &mut put)
-                }
+                _ => w.piece(bytemuck::cast_slice(&data), &mut put)?,
             }
-            _ => w.f32(&t.data, &mut put),
         }
+        w.end([bytemuck::cast_slice(&scales), bytemuck::cast_slice(&sums)], &mut put)
     }
 }
+
+/// f32 bytes of checkpoint rows converted at a time (`Contents::write_tensor`).
+const ROWS_BYTES: usize = 1 << 20;
 
 /// Where a file's bytes go, in order: a buffer in memory, or a temporary file on disk.
 enum Sink {

@@ -370,6 +370,27 @@ fn build_tensors(v: &Variant, tensors: &[Written]) -> Vec<u8> {
     let preamble = w.finish(&mut sink).expect("FileWriter::finish");
     streamed[..preamble.len()].copy_from_slice(&preamble);
     assert!(built[..] == streamed[..], "{}: FileWriter and FileBuilder differ", v.name);
+    // Each tensor's data in pieces (`begin`, `piece`, `end`: how the converter writes large
+    // tensors): the same bytes again.
+    let (mut w, start) = FileWriter::new(&info(v), &heads).expect("FileWriter::new");
+    let mut pieces = start;
+    let mut sink = |piece: &[u8]| {
+        pieces.extend_from_slice(piece);
+        Ok::<(), Error>(())
+    };
+    for t in tensors {
+        w.begin(t.dtype, &mut sink).expect("begin");
+        // Uneven pieces: a third, an empty one, the rest.
+        let third = t.data.len() / 3;
+        for part in [&t.data[..third], &[][..], &t.data[third..]] {
+            w.piece(part, &mut sink).expect("piece");
+        }
+        let (s, r) = t.aux.split_at(t.aux.len() / 2);
+        w.end([s, r], &mut sink).expect("end");
+    }
+    let preamble = w.finish(&mut sink).expect("FileWriter::finish");
+    pieces[..preamble.len()].copy_from_slice(&preamble);
+    assert!(built[..] == pieces[..], "{}: FileWriter in pieces and FileBuilder differ", v.name);
     streamed
 }
 
@@ -587,6 +608,23 @@ fn streaming_writer_refuses_tensors_unlike_their_heads() {
     assert!(matches!(w.blob(b"", sink), Err(Error::Header(_))));
     assert!(w.finish(sink).is_ok());
     assert!(matches!(start().finish(sink), Err(Error::Header(_))));
+    // In pieces: data before `begin`, another dtype, too much data, ending short, beginning
+    // twice, finishing with a tensor open.
+    assert!(matches!(start().piece(&[0; 4], sink), Err(Error::Header(_))));
+    assert!(matches!(start().end([&[], &[]], sink), Err(Error::Header(_))));
+    assert!(matches!(start().begin(DType::I8, sink), Err(Error::Header(_))));
+    let mut w = start();
+    w.begin(DType::F32, sink).unwrap();
+    w.piece(&[0; 4], sink).unwrap();
+    assert!(matches!(w.piece(&[0; 8], sink), Err(Error::Header(_))));
+    assert!(matches!(w.end([&[], &[]], sink), Err(Error::Header(_))));
+    assert!(matches!(w.begin(DType::F32, sink), Err(Error::Header(_))));
+    w.piece(&[0; 4], sink).unwrap();
+    w.end([&[], &[]], sink).unwrap();
+    w.begin(DType::I8, sink).unwrap();
+    w.piece(&[0; 128], sink).unwrap();
+    assert!(matches!(w.end([&[0; 12], &[0; 8]], sink), Err(Error::Header(_))));
+    assert!(matches!(w.finish(sink), Err(Error::Header(_))));
 }
 
 // ---------------------------------------------------------------------------------------------

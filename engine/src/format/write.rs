@@ -173,6 +173,8 @@ pub struct FileWriter {
     /// The next tensor to write, and the data section's bytes handed out so far.
     next: usize,
     at: usize,
+    /// Data bytes of the next tensor written so far, between `begin` and `end`.
+    open: Option<u64>,
 }
 
 /// Zero padding (every gap is shorter than `ALIGN`).
@@ -255,6 +257,7 @@ impl FileWriter {
             data_crc: crc32fast::Hasher::new(),
             next: 0,
             at: 0,
+            open: None,
         };
         Ok((w, start))
     }
@@ -291,24 +294,72 @@ impl FileWriter {
     /// Hands the next tensor's padding, data and aux (its two parts in order) to `sink`, after
     /// checking them against its record.
     fn put<E: From<Error>>(&mut self, dtype: DType, data: &[u8], aux: [&[u8]; 2], mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        // All checks first, so that a refused tensor leaves the writer as it was.
+        if let Some(r) = self.records.get(self.next) {
+            if r.data_len != data.len() as u64 {
+                return Err(Error::Header("tensor data length does not match its shape and dtype").into());
+            }
+            if r.aux_len != (aux[0].len() + aux[1].len()) as u64 {
+                return Err(Error::Header("int8 tensor needs one scale and one row sum per row").into());
+            }
+        }
+        self.begin(dtype, &mut sink)?;
+        self.piece(data, &mut sink)?;
+        self.end(aux, &mut sink)
+    }
+
+    /// Starts the next tensor, whose data then comes in pieces (`piece`, in order) and closes
+    /// with `end`: the same bytes as `f32`, `f16` or `i8` with the whole data at once, for a
+    /// writer that holds a part of a large tensor at a time.
+    pub fn begin<E: From<Error>>(&mut self, dtype: DType, mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        if self.open.is_some() {
+            return Err(Error::Header("a tensor was begun before the last one ended").into());
+        }
         let Some(r) = self.records.get(self.next) else {
             return Err(Error::Header("more tensors written than laid out").into());
         };
-        if r.dtype != dtype as u8 || r.data_len != data.len() as u64 {
+        if r.dtype != dtype as u8 {
+            return Err(Error::Header("tensor data length does not match its shape and dtype").into());
+        }
+        let d = r.data_offset as usize;
+        self.pad_to(d, &mut sink)?;
+        self.open = Some(0);
+        Ok(())
+    }
+
+    /// The next bytes of the tensor `begin` started.
+    pub fn piece<E: From<Error>>(&mut self, data: &[u8], mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        let (Some(done), Some(r)) = (self.open, self.records.get(self.next)) else {
+            return Err(Error::Header("tensor data written before its tensor was begun").into());
+        };
+        let done = done + data.len() as u64;
+        if done > r.data_len {
+            return Err(Error::Header("tensor data length does not match its shape and dtype").into());
+        }
+        self.emit(data, &mut sink)?;
+        self.open = Some(done);
+        Ok(())
+    }
+
+    /// Ends the tensor `begin` started, after all of its data, with its aux bytes (an int8
+    /// tensor's scales then row sums; nothing for the other dtypes).
+    pub fn end<E: From<Error>>(&mut self, aux: [&[u8]; 2], mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        let (Some(done), Some(r)) = (self.open, self.records.get(self.next)) else {
+            return Err(Error::Header("a tensor was ended that was not begun").into());
+        };
+        if done != r.data_len {
             return Err(Error::Header("tensor data length does not match its shape and dtype").into());
         }
         if r.aux_len != (aux[0].len() + aux[1].len()) as u64 {
             return Err(Error::Header("int8 tensor needs one scale and one row sum per row").into());
         }
-        let (d, a) = (r.data_offset as usize, r.aux_offset as usize);
-        let has_aux = r.aux_len != 0;
-        self.pad_to(d, &mut sink)?;
-        self.emit(data, &mut sink)?;
-        if has_aux {
+        let a = r.aux_offset as usize;
+        if r.aux_len != 0 {
             self.pad_to(a, &mut sink)?;
             self.emit(aux[0], &mut sink)?;
             self.emit(aux[1], &mut sink)?;
         }
+        self.open = None;
         self.next += 1;
         Ok(())
     }
@@ -316,7 +367,7 @@ impl FileWriter {
     /// The padding after the last tensor to `sink`; returns the preamble (the file's first 64
     /// bytes, with both CRCs) to put in place of the zeroed one.
     pub fn finish<E: From<Error>>(mut self, mut sink: impl FnMut(&[u8]) -> Result<(), E>) -> Result<[u8; PREAMBLE_LEN], E> {
-        if self.next != self.records.len() {
+        if self.next != self.records.len() || self.open.is_some() {
             return Err(Error::Header("fewer tensors written than laid out").into());
         }
         self.pad_to(self.data_len, &mut sink)?;
