@@ -1,4 +1,6 @@
-//! ELECTRA sequence classification on a Cortex-M4F (Arm MPS2-AN386), run under QEMU.
+//! ELECTRA sequence classification on Arm MPS2 boards run under QEMU: the AN386 (Cortex-M4F,
+//! `thumbv7em-none-eabihf`, the default target) and the AN505 (Cortex-M33 with the DSP extension,
+//! `thumbv8m.main-none-eabihf`); `build.rs` picks the board's memory map from the target.
 //!
 //! Two model files converted from the `seqcls` golden fixture sit in flash (f32 and int8). For each:
 //! load it in place (`Model::from_bytes`, no copy, no heap), run one forward pass of the fixture's
@@ -84,7 +86,8 @@ fn main() -> ! {
         },
     ];
     hprintln!(
-        "electra-engine on Cortex-M4F (mps2-an386): {} models, fixture batch {} x seq {}, scratch budget {} B",
+        "electra-engine on {}: {} models, fixture batch {} x seq {}, scratch budget {} B",
+        env!("FIRMWARE_BOARD"),
         cases.len(),
         fixture::BATCH,
         fixture::SEQ,
@@ -137,7 +140,7 @@ impl core::fmt::Display for Failure {
         match self {
             Failure::Engine(e) => write!(f, "engine error: {e}"),
             Failure::WrongDType(d) => write!(f, "model file holds {d:?} weights, not the expected dtype"),
-            Failure::WrongKernels(k) => write!(f, "the engine picked the {k} kernels, not the Cortex-M4's dsp ones"),
+            Failure::WrongKernels(k) => write!(f, "the engine picked the {k} kernels, not the dsp ones"),
             Failure::KernelsDiffer => write!(f, "the dsp and scalar int8 GEMMs gave different outputs"),
             Failure::ScratchTooSmall { needed } => {
                 write!(f, "static scratch too small: {needed} f32 needed, {SCRATCH_F32} available (raise SCRATCH_PER_TOKEN)")
@@ -179,7 +182,8 @@ fn run(case: &Case, scratch: &mut [f32], out: &mut [f32], cycles: &CycleCounter)
     if dtype != case.dtype {
         return Err(Failure::WrongDType(dtype));
     }
-    // A Cortex-M4 has the DSP extension: the int8 GEMM must run on `smlad`, not the scalar loop.
+    // Both boards' cores have the DSP extension: the int8 GEMM must run on `smlad`, not the scalar
+    // loop.
     if model.kernels().isa() != Isa::Dsp {
         return Err(Failure::WrongKernels(model.kernels().name()));
     }

@@ -1,4 +1,4 @@
-//! Build script: puts `memory.x` on the linker path and turns the fixture's `input.json` and
+//! Build script: puts the target's board's memory map on the linker path as `memory.x` and turns the fixture's `input.json` and
 //! `expected.json` (copied from tests/fixtures/models/seqcls, see model/README.md) into Rust arrays,
 //! so the firmware needs no JSON parser.
 
@@ -12,12 +12,22 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
 
+    // The board follows the target: its memory map and its name in the firmware's output.
+    let target = env::var("TARGET").unwrap_or_default();
+    let (memory, board) = if target.starts_with("thumbv8m.main") {
+        ("memory-an505.x", "Cortex-M33 (mps2-an505)")
+    } else if target.starts_with("thumbv7em") {
+        ("memory-an386.x", "Cortex-M4F (mps2-an386)")
+    } else {
+        panic!("no MPS2 board for target {target}: build for thumbv7em-none-eabihf or thumbv8m.main-none-eabihf");
+    };
+    println!("cargo:rustc-env=FIRMWARE_BOARD={board}");
     // cortex-m-rt's link.x INCLUDEs memory.x; make the linker find it. `-Tlink.x` is passed from
     // here rather than .cargo/config.toml so that a RUSTFLAGS in the environment cannot drop it.
-    fs::copy(root.join("memory.x"), out.join("memory.x")).expect("copy memory.x");
+    fs::copy(root.join(memory), out.join("memory.x")).expect("copy memory.x");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rustc-link-arg-bins=-Tlink.x");
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed={memory}");
 
     let input = read_json(&root.join("model/input.json"));
     let expected = read_json(&root.join("model/expected.json"));
