@@ -26,3 +26,16 @@ pub fn gemm_i8_nt(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8], sw: &[f32]
 pub fn epilogue(acc: i32, sa: f32, sw: f32, bias: f32) -> f32 {
     acc as f32 * (sa * sw) + bias
 }
+
+/// `epilogue` over one row's sums for the channels `j0..` of a panel (as many of `sums` as lie
+/// below `n`): `y_row` is the row of `y` [n], `sa` the row's scale, `sw` and `bias` (or empty) the
+/// whole `[n]`. The store of the kernels that finish a panel's row in plain Rust.
+#[inline(always)]
+pub fn epilogue_row(sums: &[i32], sa: f32, sw: &[f32], bias: &[f32], j0: usize, y_row: &mut [f32]) {
+    let n = y_row.len();
+    for (c, &sum) in sums.iter().enumerate().take(n.saturating_sub(j0)) {
+        let j = j0 + c;
+        let b = if bias.is_empty() { 0.0 } else { bias[j] };
+        y_row[j] = epilogue(sum, sa, sw[j], b);
+    }
+}

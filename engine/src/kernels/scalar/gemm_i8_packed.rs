@@ -10,7 +10,7 @@
 //!
 //! Signed × signed, so `row_sums` is not needed here (the u8 × i8 kernels use it).
 
-use super::gemm_i8::epilogue;
+use super::gemm_i8::epilogue_row;
 use crate::kernels::pack::{padded_k, PANEL_K, PANEL_N};
 
 /// `a` [m, k] row-major; `w` packed [n, k] (`pack::packed_len(n, k)` bytes); `sa` [m]; `sw` [n];
@@ -33,11 +33,7 @@ pub fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8], sw: &[
                     *acc += xs.iter().zip(wc).map(|(&x, &v)| x as i32 * v as i32).sum::<i32>();
                 }
             }
-            for (c, &acc) in acc.iter().enumerate().take(channels) {
-                let j = p * PANEL_N + c;
-                let b = if bias.is_empty() { 0.0 } else { bias[j] };
-                y[i * n + j] = epilogue(acc, sa[i], sw[j], b);
-            }
+            epilogue_row(&acc[..channels], sa[i], sw, bias, p * PANEL_N, &mut y[i * n..(i + 1) * n]);
         }
     }
 }

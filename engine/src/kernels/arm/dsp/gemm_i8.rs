@@ -14,11 +14,11 @@
 //! its two `sxtb16`, then per channel a load, two `sxtb16` and two `smlad`, and the loop: 26
 //! instructions for 16 multiply-accumulates, against 19 for 4 in the scalar kernel's loop on a
 //! Cortex-M4 (`ldrsb` ×8, `smlabb` ×4). The partial last group and the f32 epilogue
-//! (`scalar::gemm_i8::epilogue`) are Rust.
+//! (`scalar::gemm_i8::epilogue_row`) are Rust.
 
 use super::ops::{dot4, sxtb16, sxtb16_ror8};
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
-use crate::kernels::scalar::gemm_i8::epilogue;
+use crate::kernels::scalar::gemm_i8::epilogue_row;
 
 /// The little-endian word of 4 bytes.
 #[inline(always)]
@@ -58,12 +58,7 @@ pub fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8], sw: &[
                 }
                 acc.copy_from_slice(&s);
             }
-            let j0 = p * PANEL_N;
-            for (c, &sum) in acc.iter().enumerate().take(n - j0) {
-                let j = j0 + c;
-                let b = if bias.is_empty() { 0.0 } else { bias[j] };
-                y[i * n + j] = epilogue(sum, sa[i], sw[j], b);
-            }
+            epilogue_row(&acc, sa[i], sw, bias, p * PANEL_N, &mut y[i * n..(i + 1) * n]);
         }
     }
 }

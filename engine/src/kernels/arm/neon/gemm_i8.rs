@@ -9,10 +9,10 @@
 //! q8–q15, the upper half of the register file that the compiler does not allocate on this
 //! target (the `asm!` block saves and restores it), weights in q0–q1, activations in d4–d5,
 //! products in q3–q4. Per 16 MACs: one `vmull` or `vmlal` (8 lanes) and half a `vpadal`.
-//! The channel pairs are folded and the f32 epilogue runs in Rust (`scalar::gemm_i8::epilogue`).
+//! The channel pairs are folded and the f32 epilogue runs in Rust (`scalar::gemm_i8::epilogue_row`).
 
 use crate::kernels::pack::{padded_k, BLOCK_BYTES, PANEL_K, PANEL_N};
-use crate::kernels::scalar::gemm_i8::epilogue;
+use crate::kernels::scalar::gemm_i8::epilogue_row;
 
 /// `k` (bytes) per activation chunk; a multiple of 8 (whole group pairs).
 const KC: usize = 4096;
@@ -54,14 +54,12 @@ pub unsafe fn gemm_i8_packed(a: &[i8], sa: &[f32], m: usize, k: usize, w: &[i8],
                 unsafe { dot(&mut acc, buf.0.as_ptr(), blocks.as_ptr(), groups) };
                 x0 += kc;
             }
-            let j0 = p * PANEL_N;
-            for c in 0..(n - j0).min(PANEL_N) {
+            // Channel c's two partial sums: accumulator 2(c/4) + (c%4)/2, lanes 2(c%2) and +1.
+            let sums: [i32; PANEL_N] = core::array::from_fn(|c| {
                 let lanes = &acc[2 * (c / 4) + (c % 4) / 2];
-                let sum = lanes[2 * (c % 2)] + lanes[2 * (c % 2) + 1];
-                let j = j0 + c;
-                let b = if bias.is_empty() { 0.0 } else { bias[j] };
-                y[i * n + j] = epilogue(sum, sa[i], sw[j], b);
-            }
+                lanes[2 * (c % 2)] + lanes[2 * (c % 2) + 1]
+            });
+            epilogue_row(&sums, sa[i], sw, bias, p * PANEL_N, &mut y[i * n..(i + 1) * n]);
         }
     }
 }
