@@ -86,7 +86,13 @@ pub struct Options {
     /// `Converted::write` then renames the file into place. When not set, everything is in
     /// memory (tests, library use).
     pub output: Option<PathBuf>,
+    /// f32 bytes of checkpoint rows read and converted at a time (`BLOCK_BYTES`; at least one
+    /// 16-row panel). Any value gives the same file; a smaller one, less memory.
+    pub block_bytes: usize,
 }
+
+/// The default `Options::block_bytes`: 1 MiB of f32 rows.
+pub const BLOCK_BYTES: usize = 1 << 20;
 
 impl Options {
     pub fn new(model_dir: impl Into<PathBuf>, weight_type: WeightType) -> Self {
@@ -99,6 +105,7 @@ impl Options {
             calibration: None,
             report: false,
             output: None,
+            block_bytes: BLOCK_BYTES,
         }
     }
 }
@@ -215,6 +222,8 @@ struct Contents<'a> {
     smoothing: Option<&'a Smoothing>,
     copy_tied_lm_head: bool,
     blobs: &'a [(String, Vec<u8>)],
+    /// `Options::block_bytes`.
+    block_bytes: usize,
 }
 
 impl Contents<'_> {
@@ -267,7 +276,7 @@ impl Contents<'_> {
     }
 
     /// One tensor: read, checked, converted to its head's dtype, written, a block of rows at a
-    /// time (`ROWS_BYTES` of f32), so that a large tensor (the word embeddings) is never whole in
+    /// time (`Options::block_bytes` of f32), so that a large tensor (the word embeddings) is never whole in
     /// memory. Rows are independent in every conversion (int8 scales are per row, panels of 16
     /// rows are packed on their own), so the bytes are those of converting it whole.
     fn write_tensor(&self, spec: &TensorSpec, head: &TensorHead, w: &mut FileWriter, sink: &mut Sink) -> Result<(), ConvertError> {
@@ -287,7 +296,7 @@ impl Contents<'_> {
         }
         let (rows, cols) = (src.rows_len(), src.cols());
         // Whole panels of 16 rows per block (the packed layout's unit), at least one.
-        let block = (ROWS_BYTES / (4 * cols.max(1))).max(1).div_ceil(pack::PANEL_N) * pack::PANEL_N;
+        let block = (self.block_bytes / (4 * cols.max(1))).max(1).div_ceil(pack::PANEL_N) * pack::PANEL_N;
         let smoothing = self.smoothing.and_then(|s| s.for_weight(spec.slot));
         let (mut scales, mut sums) = (Vec::new(), Vec::new());
         w.begin(head.dtype, &mut put)?;
@@ -324,9 +333,6 @@ impl Contents<'_> {
         w.end([bytemuck::cast_slice(&scales), bytemuck::cast_slice(&sums)], &mut put)
     }
 }
-
-/// f32 bytes of checkpoint rows converted at a time (`Contents::write_tensor`).
-const ROWS_BYTES: usize = 1 << 20;
 
 /// Where a file's bytes go, in order: a buffer in memory, or a temporary file on disk.
 enum Sink {
@@ -470,7 +476,7 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     let int8 = opts.weight_type == WeightType::Int8;
     let reference = if int8 && (opts.smoothing || opts.report) {
         bar.set_message("calibrating");
-        let contents = Contents { ckpt: &ckpt, specs: &specs, head, weight_type: WeightType::F32, smoothing: None, copy_tied_lm_head, blobs: &[] };
+        let contents = Contents { ckpt: &ckpt, specs: &specs, head, weight_type: WeightType::F32, smoothing: None, copy_tied_lm_head, blobs: &[], block_bytes: opts.block_bytes };
         let sink = match &opts.output {
             Some(out) => Sink::disk(folder_of(out).join(format!(".electra-convert.{}.reference.tmp", std::process::id())), false)?,
             None => Sink::memory(),
@@ -501,7 +507,7 @@ pub fn convert(opts: &Options) -> Result<Converted, ConvertError> {
     }
     info.weight_dtype = opts.weight_type.dtype();
     bar.set_message("converting");
-    let contents = Contents { ckpt: &ckpt, specs: &specs, head, weight_type: opts.weight_type, smoothing: smoothing.as_ref(), copy_tied_lm_head, blobs: &blobs };
+    let contents = Contents { ckpt: &ckpt, specs: &specs, head, weight_type: opts.weight_type, smoothing: smoothing.as_ref(), copy_tied_lm_head, blobs: &blobs, block_bytes: opts.block_bytes };
     let sink = match &opts.output {
         Some(out) => Sink::disk(temporary_beside(out), true)?,
         None => Sink::memory(),
