@@ -171,6 +171,7 @@ pub const fn kt_len(h: usize, kv_len: usize) -> usize {
 /// of the last block past `n` become 0. Runs through 16 × 16 tiles so that rows are read and
 /// written contiguously; whole tiles go through fixed-size arrays (with run-time lengths every
 /// 16-float row was a `memmove` call). Panics if `kt` is shorter than `kt_len(h, n)`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
     const B: usize = KEY_BLOCK;
     let n = k.len().checked_div(h).unwrap_or(0);
@@ -202,6 +203,23 @@ pub fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
                 for (u, v) in d.iter_mut().enumerate() {
                     *v = tile[u][c];
                 }
+            }
+        }
+    }
+}
+
+/// `keys_blocked` element by element, on targets without vector units to fill (32-bit ARM, the
+/// Cortex-M among them): the 16 × 16 tile was 1 KiB of a microcontroller's stack. The same copy.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub fn keys_blocked(k: &[f32], h: usize, kt: &mut [f32]) {
+    const B: usize = KEY_BLOCK;
+    let n = k.len().checked_div(h).unwrap_or(0);
+    let kt = &mut kt[..kt_len(h, n)];
+    for (b, block) in kt.chunks_exact_mut(h * B).enumerate() {
+        for (f, lanes) in block.chunks_exact_mut(B).enumerate() {
+            for (u, v) in lanes.iter_mut().enumerate() {
+                let j = b * B + u;
+                *v = if j < n { k[j * h + f] } else { 0.0 };
             }
         }
     }
