@@ -23,6 +23,24 @@ pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Opti
     for_each_row(x, cols, q, scales, |row| row_max(row, channel_scale), |row, inv, qrow| quantize_row(row, channel_scale, inv, qrow));
 }
 
+/// `row[x..x + 8]`, times `cs[x..x + 8]` when smoothing: the values `row_max` and
+/// `quantize_row` read.
+///
+/// # Safety
+/// `x + 8 ≤ row.len()`, and `cs`, if present, at least as long as `row`.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn smoothed(row: &[f32], cs: Option<&[f32]>, x: usize) -> __m256 {
+    // SAFETY: 8 floats from x lie inside `row` and `cs` (the contract).
+    unsafe {
+        let v = _mm256_loadu_ps(row.as_ptr().add(x));
+        match cs {
+            Some(cs) => _mm256_mul_ps(v, _mm256_loadu_ps(cs.as_ptr().add(x))),
+            None => v,
+        }
+    }
+}
+
 /// `max_c |row[c] · cs[c]|` (or `|row[c]|`), NaN ignored, starting from 0.
 #[target_feature(enable = "avx2")]
 fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
@@ -33,16 +51,8 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     let body = row.len() / 8 * 8;
     let wide = row.len() / 32 * 32;
     let cs = cs.inspect(|c| assert!(c.len() >= row.len()));
-    let load = |x: usize| -> __m256 {
-        // SAFETY: callers pass x + 8 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
-        unsafe {
-            let v = _mm256_loadu_ps(row.as_ptr().add(x));
-            match cs {
-                Some(cs) => _mm256_mul_ps(v, _mm256_loadu_ps(cs.as_ptr().add(x))),
-                None => v,
-            }
-        }
-    };
+    // SAFETY: callers pass x + 8 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
+    let load = |x: usize| unsafe { smoothed(row, cs, x) };
     for x in (0..wide).step_by(32) {
         m0 = _mm256_max_ps(_mm256_and_ps(load(x), abs), m0);
         m1 = _mm256_max_ps(_mm256_and_ps(load(x + 8), abs), m1);
@@ -75,16 +85,8 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
     let wide = row.len() / 32 * 32;
     let cs = cs.inspect(|c| assert!(c.len() >= row.len()));
     assert!(q.len() >= row.len());
-    let load = |x: usize| -> __m256 {
-        // SAFETY: callers pass x + 8 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
-        unsafe {
-            let v = _mm256_loadu_ps(row.as_ptr().add(x));
-            match cs {
-                Some(cs) => _mm256_mul_ps(v, _mm256_loadu_ps(cs.as_ptr().add(x))),
-                None => v,
-            }
-        }
-    };
+    // SAFETY: callers pass x + 8 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
+    let load = |x: usize| unsafe { smoothed(row, cs, x) };
     let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     for x in (0..wide).step_by(32) {
         let i0 = round(load(x), invv);

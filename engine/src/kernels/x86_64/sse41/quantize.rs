@@ -22,6 +22,24 @@ pub unsafe fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Opti
     for_each_row(x, cols, q, scales, |row| row_max(row, channel_scale), |row, inv, qrow| quantize_row(row, channel_scale, inv, qrow));
 }
 
+/// `row[x..x + 4]`, times `cs[x..x + 4]` when smoothing: the values `row_max` and
+/// `quantize_row` read.
+///
+/// # Safety
+/// `x + 4 ≤ row.len()`, and `cs`, if present, at least as long as `row`.
+#[target_feature(enable = "sse4.1")]
+#[inline]
+unsafe fn smoothed(row: &[f32], cs: Option<&[f32]>, x: usize) -> __m128 {
+    // SAFETY: 4 floats from x lie inside `row` and `cs` (the contract).
+    unsafe {
+        let v = _mm_loadu_ps(row.as_ptr().add(x));
+        match cs {
+            Some(cs) => _mm_mul_ps(v, _mm_loadu_ps(cs.as_ptr().add(x))),
+            None => v,
+        }
+    }
+}
+
 /// `max_c |row[c] · cs[c]|` (or `|row[c]|`), NaN ignored, starting from 0.
 #[target_feature(enable = "sse4.1")]
 fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
@@ -31,16 +49,8 @@ fn row_max(row: &[f32], cs: Option<&[f32]>) -> f32 {
     let body = row.len() / 4 * 4;
     let wide = row.len() / 16 * 16;
     let cs = cs.inspect(|c| assert!(c.len() >= row.len()));
-    let load = |x: usize| -> __m128 {
-        // SAFETY: callers pass x + 4 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
-        unsafe {
-            let v = _mm_loadu_ps(row.as_ptr().add(x));
-            match cs {
-                Some(cs) => _mm_mul_ps(v, _mm_loadu_ps(cs.as_ptr().add(x))),
-                None => v,
-            }
-        }
-    };
+    // SAFETY: callers pass x + 4 ≤ body ≤ row.len() ≤ cs.len() (asserted above).
+    let load = |x: usize| unsafe { smoothed(row, cs, x) };
     for x in (0..wide).step_by(16) {
         m0 = _mm_max_ps(_mm_and_ps(load(x), abs), m0);
         m1 = _mm_max_ps(_mm_and_ps(load(x + 4), abs), m1);
@@ -72,16 +82,8 @@ fn quantize_row(row: &[f32], cs: Option<&[f32]>, inv: f32, q: &mut [i8]) {
     let wide = row.len() / 16 * 16;
     let cs = cs.inspect(|c| assert!(c.len() >= row.len()));
     assert!(q.len() >= row.len());
-    let load = |x: usize| -> __m128 {
-        // SAFETY: callers pass x + 4 ≤ wide ≤ row.len() ≤ cs.len() (asserted above).
-        unsafe {
-            let v = _mm_loadu_ps(row.as_ptr().add(x));
-            match cs {
-                Some(cs) => _mm_mul_ps(v, _mm_loadu_ps(cs.as_ptr().add(x))),
-                None => v,
-            }
-        }
-    };
+    // SAFETY: callers pass x + 4 ≤ wide ≤ row.len() ≤ cs.len() (asserted above).
+    let load = |x: usize| unsafe { smoothed(row, cs, x) };
     for x in (0..wide).step_by(16) {
         let i0 = round(load(x), invv);
         let i1 = round(load(x + 4), invv);
