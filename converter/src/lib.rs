@@ -276,9 +276,9 @@ impl Contents<'_> {
     }
 
     /// One tensor: read, checked, converted to its head's dtype, written, a block of rows at a
-    /// time (`Options::block_bytes` of f32), so that a large tensor (the word embeddings) is never whole in
-    /// memory. Rows are independent in every conversion (int8 scales are per row, panels of 16
-    /// rows are packed on their own), so the bytes are those of converting it whole.
+    /// time (`Options::block_bytes` of f32), so that a large tensor (the word embeddings) is never
+    /// whole in memory. Rows are independent in every conversion (int8 scales are per row, panels
+    /// of 16 rows are packed on their own), so the bytes are those of converting it whole.
     fn write_tensor(&self, spec: &TensorSpec, head: &TensorHead, w: &mut FileWriter, sink: &mut Sink) -> Result<(), ConvertError> {
         let mut put = |p: &[u8]| sink.put(p);
         if spec.optional {
