@@ -33,6 +33,29 @@ pub(crate) trait Products {
     /// columns 0..d.
     #[allow(clippy::too_many_arguments)]
     unsafe fn context<const R: usize>(p: *const f32, kv_len: usize, v: *const f32, v_stride: usize, d: usize, out: *mut f32, out_stride: usize);
+
+    /// Softmax of `R` rows of `kv_len` masked scores in place (`rows`: `R · kv_len`), as
+    /// `generic::softmax_rows::<FMA>` on each (with `FMA` only under `std`, as there): the
+    /// generic body, phase by phase over the block, so that the rows' reductions, independent
+    /// latency chains, sit next to each other. An ISA may override it with the same operations on
+    /// its vectors.
+    ///
+    /// # Safety
+    /// The ISA's features are enabled in the caller.
+    #[inline(always)]
+    unsafe fn softmax<const R: usize>(rows: &mut [f32], kv_len: usize) {
+        let mut max = [0.0f32; R];
+        for (row, m) in rows.chunks_exact(kv_len).zip(max.iter_mut()) {
+            *m = softmax_max(row);
+        }
+        let mut sum = [0.0f32; R];
+        for ((row, s), &m) in rows.chunks_exact_mut(kv_len).zip(sum.iter_mut()).zip(&max) {
+            *s = if Self::FMA { softmax_exp::<{ cfg!(feature = "std") }>(row, m) } else { softmax_exp::<false>(row, m) };
+        }
+        for (row, &s) in rows.chunks_exact_mut(kv_len).zip(&sum) {
+            scale_row(row, 1.0 / s);
+        }
+    }
 }
 
 /// `R` consecutive query rows (from row `i` of `a.q`) of one head.
@@ -47,26 +70,18 @@ unsafe fn block<P: Products, const R: usize>(a: &Attention<'_>, all_allowed: boo
     // SAFETY: `attend` checked that q has rows i..i+R of h values, kt `kt_len(h, kv_len)` floats
     // (⌈kv_len/16⌉ blocks of h·16, and off + d ≤ h), v kv_len rows of h, out rows i..i+R of h.
     unsafe { P::scores::<R>(a.q.as_ptr().add(i * h + off), h, d, a.kt.as_ptr().add(off * KEY_BLOCK), h * KEY_BLOCK, kv_len, a.scale, rows.as_mut_ptr()) };
-    // Mask and softmax (the generic copy with FMA, as `generic::attend_rows::<true>`, where `P`
-    // fuses; `mul_add` needs std), phase by phase over the block: the rows' reductions are independent latency
-    // chains, which the core overlaps when they are next to each other.
-    let mut max = [0.0f32; R];
-    for (r, (row, m)) in rows.chunks_exact_mut(kv_len).zip(max.iter_mut()).enumerate() {
+    // Mask, then softmax (the generic body with FMA, as `generic::attend_rows::<true>`, where `P`
+    // fuses; `mul_add` needs std).
+    for (r, row) in rows.chunks_exact_mut(kv_len).enumerate() {
         let lim = if a.causal { a.limit + i + r } else { a.limit };
         // A row that sees every key has nothing to mask (the common case: no padding, not
         // causal); skipping the pass changes no value.
         if !(all_allowed && lim >= kv_len) {
             mask_row(row, a.allowed, lim);
         }
-        *m = softmax_max(row);
     }
-    let mut sum = [0.0f32; R];
-    for ((row, s), &m) in rows.chunks_exact_mut(kv_len).zip(sum.iter_mut()).zip(&max) {
-        *s = if P::FMA { softmax_exp::<{ cfg!(feature = "std") }>(row, m) } else { softmax_exp::<false>(row, m) };
-    }
-    for (row, &s) in rows.chunks_exact_mut(kv_len).zip(&sum) {
-        scale_row(row, 1.0 / s);
-    }
+    // SAFETY: features: caller.
+    unsafe { P::softmax::<R>(rows, kv_len) };
     // SAFETY: as above.
     unsafe { P::context::<R>(rows.as_ptr(), kv_len, a.v.as_ptr().add(off), h, d, out.as_mut_ptr().add(i * h + off), h) };
 }

@@ -298,12 +298,17 @@ mod tests {
                 let limit = if causal { kv + 1 - n } else { kv };
                 let (mut ra, mut rb) = (vec![0.0; n * kv], vec![0.0; n * kv]);
                 let (mut oa, mut ob) = (vec![0.0; n * h], vec![0.0; n * h]);
-                let a = generic::Attention { q: &q, kt: &kt, v: &v, h, d, kv_len: kv, scale: 0.125, allowed: &allowed, limit, causal };
+                // Some shapes get a large scale: scores hundreds apart, so that `exp` meets its
+                // clamp and its underflow to 0 on keys that are not masked.
+                let scale = if kv % 3 == 1 { 40.0 } else { 0.125 };
+                let a = generic::Attention { q: &q, kt: &kt, v: &v, h, d, kv_len: kv, scale, allowed: &allowed, limit, causal };
                 generic::attend(&a, &mut ra, &mut oa);
                 k.attend(&a, &mut rb, &mut ob);
-                // FMA copies round once per multiply-add: a few ulp from the unfused result.
+                // FMA copies round once per multiply-add: a few ulp from the unfused result (scores
+                // 320× larger carry those ulps into the exponentials).
                 let worst = oa.iter().zip(&ob).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
-                assert!(worst <= 1e-5, "{} attention d={d}: max abs diff {worst}", isa.name());
+                let tol = if scale > 1.0 { 1e-3 } else { 1e-5 };
+                assert!(worst <= tol, "{} attention d={d}: max abs diff {worst}", isa.name());
                 // The FMA copies (AVX-512 intrinsics, AVX2 autovectorized, NEON intrinsics) are
                 // the generic body with FMA, bit for bit. (armv7 and SSE4.1, whose CPUs have no
                 // FMA, run the generic body.)

@@ -105,6 +105,130 @@ impl Products for Avx512 {
             c0 += w;
         }
     }
+
+    /// The generic softmax (`generic::softmax_max`, `softmax_exp`, `scale_row`) on zmm registers,
+    /// phase by phase over the `R` rows: each row's 16 lane maxima and lane sums, the remainder
+    /// (`kv_len % 16` keys) into lanes 0.. (first for the maximum, last for the sum, as there),
+    /// the same pairwise trees, `exp_with` operation by operation. At 16 keys a row is one
+    /// register, where the generic body's lane arrays and trees took ~4× as long (`float_ops`
+    /// attention at seq 16).
+    ///
+    /// # Safety
+    /// AVX-512F and FMA.
+    #[inline(always)]
+    unsafe fn softmax<const R: usize>(rows: &mut [f32], kv_len: usize) {
+        const FUSED: bool = cfg!(feature = "std");
+        let (full, rem) = (kv_len / 16 * 16, kv_len % 16);
+        let tail = ((1u32 << rem) - 1) as __mmask16;
+        let p = rows.as_mut_ptr();
+        // SAFETY: every access lies in row r (`r · kv_len + j`, j < kv_len: full chunks below
+        // `full`, the masked remainder from `full`), inside `rows` (R · kv_len floats, as
+        // `block` slices it).
+        unsafe {
+            let mut max = [0.0f32; R];
+            for (r, m) in max.iter_mut().enumerate() {
+                let row = p.add(r * kv_len);
+                let lo = _mm512_set1_ps(f32::MIN);
+                // `if v > m { v } else { m }` is `vmaxps v, m` (m when either is NaN).
+                let mut acc = _mm512_mask_max_ps(lo, tail, _mm512_maskz_loadu_ps(tail, row.add(full)), lo);
+                let mut j = 0;
+                while j < full {
+                    acc = _mm512_max_ps(_mm512_loadu_ps(row.add(j)), acc);
+                    j += 16;
+                }
+                *m = max_tree(acc);
+            }
+            let mut sum = [0.0f32; R];
+            for (r, (s, &m)) in sum.iter_mut().zip(&max).enumerate() {
+                let row = p.add(r * kv_len);
+                let mv = _mm512_set1_ps(m);
+                let mut acc = _mm512_setzero_ps();
+                let mut j = 0;
+                while j < full {
+                    let e = exp::<FUSED>(_mm512_sub_ps(_mm512_loadu_ps(row.add(j)), mv));
+                    _mm512_storeu_ps(row.add(j), e);
+                    acc = _mm512_add_ps(acc, e);
+                    j += 16;
+                }
+                if rem > 0 {
+                    let e = exp::<FUSED>(_mm512_sub_ps(_mm512_maskz_loadu_ps(tail, row.add(full)), mv));
+                    _mm512_mask_storeu_ps(row.add(full), tail, e);
+                    acc = _mm512_mask_add_ps(acc, tail, acc, e);
+                }
+                *s = sum_tree(acc);
+            }
+            for (r, &s) in sum.iter().enumerate() {
+                let row = p.add(r * kv_len);
+                let inv = _mm512_set1_ps(1.0 / s);
+                let mut j = 0;
+                while j < full {
+                    _mm512_storeu_ps(row.add(j), _mm512_mul_ps(_mm512_loadu_ps(row.add(j)), inv));
+                    j += 16;
+                }
+                if rem > 0 {
+                    _mm512_mask_storeu_ps(row.add(full), tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, row.add(full)), inv));
+                }
+            }
+        }
+    }
+}
+
+/// `generic::softmax_max`'s tree over 16 lane maxima: lane l takes lane l + w when greater, for
+/// w = 8, 4, 2, 1 (exact in any order; the same NaN rule).
+#[target_feature(enable = "avx512f,fma")]
+#[inline]
+fn max_tree(m: __m512) -> f32 {
+    let m8 = _mm256_max_ps(_mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(m))), _mm512_castps512_ps256(m));
+    let m4 = _mm_max_ps(_mm256_extractf128_ps::<1>(m8), _mm256_castps256_ps128(m8));
+    let m2 = _mm_max_ps(_mm_movehl_ps(m4, m4), m4);
+    _mm_cvtss_f32(_mm_max_ss(_mm_movehdup_ps(m2), m2))
+}
+
+/// `generic::reduce`: lane l adds lane l + w, for w = 8, 4, 2, 1.
+#[target_feature(enable = "avx512f,fma")]
+#[inline]
+fn sum_tree(s: __m512) -> f32 {
+    let s8 = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(s))));
+    let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
+    let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)))
+}
+
+/// `a · b + c`, fused when `FUSED` (`generic::madd`).
+#[target_feature(enable = "avx512f,fma")]
+#[inline]
+fn madd<const FUSED: bool>(a: __m512, b: __m512, c: __m512) -> __m512 {
+    if FUSED {
+        _mm512_fmadd_ps(a, b, c)
+    } else {
+        _mm512_add_ps(_mm512_mul_ps(a, b), c)
+    }
+}
+
+/// `generic::exp_with::<FUSED>` on 16 lanes, operation by operation (bit-identical).
+#[target_feature(enable = "avx512f,fma")]
+#[inline]
+fn exp<const FUSED: bool>(x: __m512) -> __m512 {
+    let c = _mm512_set1_ps;
+    // `x.clamp(lo, hi)`: `if x < lo { lo }`, then `if x > hi { hi }` (`vmaxps lo, x` keeps
+    // x when x < lo is false, NaN included; likewise `vminps hi, x`).
+    let xc = _mm512_min_ps(c(88.376_26), _mm512_max_ps(c(-87.336_54), x));
+    let rounder = c(12_582_912.0);
+    let n = _mm512_sub_ps(madd::<FUSED>(xc, c(core::f32::consts::LOG2_E), rounder), rounder);
+    let neg_n = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(n), _mm512_set1_epi32(i32::MIN)));
+    let r = madd::<FUSED>(neg_n, c(-2.121_944_4e-4), madd::<FUSED>(neg_n, c(0.693_359_4), xc));
+    let mut p = c(1.987_569_1e-4);
+    p = madd::<FUSED>(p, r, c(1.398_2e-3));
+    p = madd::<FUSED>(p, r, c(8.333_452e-3));
+    p = madd::<FUSED>(p, r, c(4.166_579_6e-2));
+    p = madd::<FUSED>(p, r, c(1.666_666_5e-1));
+    p = madd::<FUSED>(p, r, c(0.5));
+    let er = _mm512_add_ps(madd::<FUSED>(_mm512_mul_ps(p, r), r, r), c(1.0));
+    let two_n = _mm512_slli_epi32::<23>(_mm512_castps_si512(_mm512_add_ps(n, c(127.0 + 8_388_608.0))));
+    let y = _mm512_mul_ps(er, _mm512_castsi512_ps(two_n));
+    // Below the clamp the true value underflows: exactly 0.
+    let under = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, c(-87.336_54));
+    _mm512_mask_blend_ps(under, y, _mm512_setzero_ps())
 }
 
 /// Scores of `R` rows for keys `j0..j0+w` (`w` ≤ 16·`NB`), `NB` key blocks of 16 per register
