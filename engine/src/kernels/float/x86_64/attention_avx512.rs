@@ -4,9 +4,9 @@
 //! The row loop is `float/attention.rs`; here are the products for blocks of up to 6 query rows ×
 //! 64 columns = 24 zmm accumulators, each an independent FMA chain:
 //! - scores: for each head dimension, 4 loads of the transposed keys (64 keys) and 6 broadcasts of
-//!   the query values feed 24 FMAs; a last block of 1 or 2 key blocks (and a sequence of up to 32
-//!   keys) runs with 6 or 12 accumulators instead of multiplying zeros (seq 16: attention's
-//!   score products were 4× the needed ones);
+//!   the query values feed 24 FMAs; a last block of 1, 2 or 3 key blocks (and a sequence of up to
+//!   48 keys) runs with 6, 12 or 18 accumulators instead of multiplying zeros (seq 16: attention's
+//!   score products were 4× the needed ones), and loads no empty key block;
 //! - context: for each key, 4 loads of its value row (64 dimensions) and 6 broadcasts of the
 //!   probabilities feed 24 FMAs.
 //!
@@ -57,6 +57,7 @@ impl Products for Avx512 {
                 match w.div_ceil(16) {
                     1 => score_block::<R, 1>(q, q_stride, d, kt, block_stride, j0, w, kv_len, scale, rows),
                     2 => score_block::<R, 2>(q, q_stride, d, kt, block_stride, j0, w, kv_len, scale, rows),
+                    3 => score_block::<R, 3>(q, q_stride, d, kt, block_stride, j0, w, kv_len, scale, rows),
                     _ => score_block::<R, VECS>(q, q_stride, d, kt, block_stride, j0, w, kv_len, scale, rows),
                 }
             }
@@ -231,29 +232,23 @@ fn exp<const FUSED: bool>(x: __m512) -> __m512 {
     _mm512_mask_blend_ps(under, y, _mm512_setzero_ps())
 }
 
-/// Scores of `R` rows for keys `j0..j0+w` (`w` ≤ 16·`NB`), `NB` key blocks of 16 per register
-/// block: `rows[r][j0..j0+w] = scale · Σ_dd q[r][dd] · k_j[dd]`.
+/// Scores of `R` rows for keys `j0..j0+w`, `NB` = ⌈w/16⌉ key blocks of 16 per register block:
+/// `rows[r][j0..j0+w] = scale · Σ_dd q[r][dd] · k_j[dd]`.
 ///
 /// # Safety
-/// AVX-512F; the contract of `Products::scores`, with `j0 + w ≤ kv_len` and `w ≤ 16·NB`.
+/// AVX-512F; the contract of `Products::scores`, with `j0 + w ≤ kv_len` and `NB = ⌈w/16⌉`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn score_block<const R: usize, const NB: usize>(q: *const f32, q_stride: usize, d: usize, kt: *const f32, block_stride: usize, j0: usize, w: usize, kv_len: usize, scale: f32, rows: *mut f32) {
     let all = masks(w);
     let m: [__mmask16; NB] = core::array::from_fn(|c| all[c]);
-    // SAFETY: vector c reads key block j0/16 + c (< ⌈kv_len/16⌉ whenever its mask is not empty;
-    // empty ones are not loaded) at feature dd, inside `kt` by the contract; every query value
-    // inside row `r` of `q`, every store inside `rows[r]` at j0..j0+w.
+    // SAFETY: vector c reads key block j0/16 + c (c < NB = ⌈w/16⌉, so below ⌈kv_len/16⌉) at
+    // feature dd, inside `kt` by the contract; every query value inside row `r` of `q`, every
+    // store inside `rows[r]` at j0..j0+w.
     unsafe {
         let mut acc = [[_mm512_setzero_ps(); NB]; R];
         for dd in 0..d {
-            let k: [__m512; NB] = core::array::from_fn(|c| {
-                if m[c] == 0 {
-                    _mm512_setzero_ps()
-                } else {
-                    _mm512_maskz_loadu_ps(m[c], kt.add((j0 / 16 + c) * block_stride + 16 * dd))
-                }
-            });
+            let k: [__m512; NB] = core::array::from_fn(|c| _mm512_maskz_loadu_ps(m[c], kt.add((j0 / 16 + c) * block_stride + 16 * dd)));
             for (r, a) in acc.iter_mut().enumerate() {
                 let qv = _mm512_set1_ps(*q.add(r * q_stride + dd));
                 for c in 0..NB {
