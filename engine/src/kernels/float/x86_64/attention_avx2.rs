@@ -105,6 +105,142 @@ impl Products for Avx2 {
             c0 += w;
         }
     }
+
+    /// The generic softmax on ymm registers, phase by phase over the `R` rows: the generic body's
+    /// 16 lanes are two registers (lanes 0–7, 8–15), so its pairwise trees start by adding (or
+    /// taking the maximum of) the two; the remainder (`kv_len % 16` keys) goes into lanes 0..
+    /// (first for the maximum, last for the sum, as there); `exp_with` operation by operation.
+    /// The AVX-512 copy (`attention_avx512.rs`) with half-width registers.
+    ///
+    /// # Safety
+    /// AVX2 and FMA.
+    #[inline(always)]
+    unsafe fn softmax<const R: usize>(rows: &mut [f32], kv_len: usize) {
+        const FUSED: bool = cfg!(feature = "std");
+        let (full, rem) = (kv_len / 16 * 16, kv_len % 16);
+        let p = rows.as_mut_ptr();
+        // SAFETY: every access lies in row r (`r · kv_len + j`, j < kv_len: full chunks below
+        // `full`, the masked remainder from `full`), inside `rows` (R · kv_len floats, as
+        // `block` slices it).
+        unsafe {
+            let tail = masks(rem);
+            let load_tail = |row: *const f32| [_mm256_maskload_ps(row.add(full), tail[0]), _mm256_maskload_ps(row.add(full + 8), tail[1])];
+            let store_tail = |row: *mut f32, v: [__m256; 2]| {
+                _mm256_maskstore_ps(row.add(full), tail[0], v[0]);
+                _mm256_maskstore_ps(row.add(full + 8), tail[1], v[1]);
+            };
+            let mut max = [0.0f32; R];
+            for (r, m) in max.iter_mut().enumerate() {
+                let row = p.add(r * kv_len);
+                let lo = _mm256_set1_ps(f32::MIN);
+                // `if v > m { v } else { m }` is `vmaxps v, m` (m when either is NaN); the
+                // remainder's lanes only.
+                let t = load_tail(row);
+                let mut acc = [0, 1].map(|h| _mm256_blendv_ps(lo, _mm256_max_ps(t[h], lo), _mm256_castsi256_ps(tail[h])));
+                let mut j = 0;
+                while j < full {
+                    acc = [0, 1].map(|h| _mm256_max_ps(_mm256_loadu_ps(row.add(j + 8 * h)), acc[h]));
+                    j += 16;
+                }
+                *m = max_tree(acc);
+            }
+            let mut sum = [0.0f32; R];
+            for (r, (s, &m)) in sum.iter_mut().zip(&max).enumerate() {
+                let row = p.add(r * kv_len);
+                let mv = _mm256_set1_ps(m);
+                let mut acc = [_mm256_setzero_ps(); 2];
+                let mut j = 0;
+                while j < full {
+                    for (h, a) in acc.iter_mut().enumerate() {
+                        let e = exp::<FUSED>(_mm256_sub_ps(_mm256_loadu_ps(row.add(j + 8 * h)), mv));
+                        _mm256_storeu_ps(row.add(j + 8 * h), e);
+                        *a = _mm256_add_ps(*a, e);
+                    }
+                    j += 16;
+                }
+                if rem > 0 {
+                    let e = load_tail(row).map(|x| exp::<FUSED>(_mm256_sub_ps(x, mv)));
+                    store_tail(row, e);
+                    // Lanes past the remainder add +0.0, which leaves a sum of positive terms
+                    // (or +0.0) unchanged, as the generic lanes that take no remainder value.
+                    acc = [0, 1].map(|h| _mm256_add_ps(acc[h], _mm256_and_ps(e[h], _mm256_castsi256_ps(tail[h]))));
+                }
+                *s = sum_tree(acc);
+            }
+            for (r, &s) in sum.iter().enumerate() {
+                let row = p.add(r * kv_len);
+                let inv = _mm256_set1_ps(1.0 / s);
+                let mut j = 0;
+                while j < full {
+                    for h in 0..2 {
+                        _mm256_storeu_ps(row.add(j + 8 * h), _mm256_mul_ps(_mm256_loadu_ps(row.add(j + 8 * h)), inv));
+                    }
+                    j += 16;
+                }
+                if rem > 0 {
+                    store_tail(row, load_tail(row).map(|x| _mm256_mul_ps(x, inv)));
+                }
+            }
+        }
+    }
+}
+
+/// `generic::softmax_max`'s tree over 16 lane maxima (lanes 0–7 in `m[0]`, 8–15 in `m[1]`): lane
+/// l takes lane l + w when greater, for w = 8, 4, 2, 1 (exact in any order; the same NaN rule).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn max_tree(m: [__m256; 2]) -> f32 {
+    let m8 = _mm256_max_ps(m[1], m[0]);
+    let m4 = _mm_max_ps(_mm256_extractf128_ps::<1>(m8), _mm256_castps256_ps128(m8));
+    let m2 = _mm_max_ps(_mm_movehl_ps(m4, m4), m4);
+    _mm_cvtss_f32(_mm_max_ss(_mm_movehdup_ps(m2), m2))
+}
+
+/// `generic::reduce` over 16 lane sums (lanes 0–7 in `s[0]`, 8–15 in `s[1]`): lane l adds lane
+/// l + w, for w = 8, 4, 2, 1.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn sum_tree(s: [__m256; 2]) -> f32 {
+    let s8 = _mm256_add_ps(s[0], s[1]);
+    let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
+    let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)))
+}
+
+/// `a · b + c`, fused when `FUSED` (`generic::madd`).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn madd<const FUSED: bool>(a: __m256, b: __m256, c: __m256) -> __m256 {
+    if FUSED {
+        _mm256_fmadd_ps(a, b, c)
+    } else {
+        _mm256_add_ps(_mm256_mul_ps(a, b), c)
+    }
+}
+
+/// `generic::exp_with::<FUSED>` on 8 lanes, operation by operation (bit-identical; see the
+/// AVX-512 copy).
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+fn exp<const FUSED: bool>(x: __m256) -> __m256 {
+    let c = _mm256_set1_ps;
+    let xc = _mm256_min_ps(c(88.376_26), _mm256_max_ps(c(-87.336_54), x));
+    let rounder = c(12_582_912.0);
+    let n = _mm256_sub_ps(madd::<FUSED>(xc, c(core::f32::consts::LOG2_E), rounder), rounder);
+    let neg_n = _mm256_xor_ps(n, c(-0.0));
+    let r = madd::<FUSED>(neg_n, c(-2.121_944_4e-4), madd::<FUSED>(neg_n, c(0.693_359_4), xc));
+    let mut p = c(1.987_569_1e-4);
+    p = madd::<FUSED>(p, r, c(1.398_2e-3));
+    p = madd::<FUSED>(p, r, c(8.333_452e-3));
+    p = madd::<FUSED>(p, r, c(4.166_579_6e-2));
+    p = madd::<FUSED>(p, r, c(1.666_666_5e-1));
+    p = madd::<FUSED>(p, r, c(0.5));
+    let er = _mm256_add_ps(madd::<FUSED>(_mm256_mul_ps(p, r), r, r), c(1.0));
+    let two_n = _mm256_slli_epi32::<23>(_mm256_castps_si256(_mm256_add_ps(n, c(127.0 + 8_388_608.0))));
+    let y = _mm256_mul_ps(er, _mm256_castsi256_ps(two_n));
+    // Below the clamp the true value underflows: exactly 0.
+    let under = _mm256_cmp_ps::<_CMP_LT_OQ>(x, c(-87.336_54));
+    _mm256_andnot_ps(under, y)
 }
 
 /// The AVX2 products.
