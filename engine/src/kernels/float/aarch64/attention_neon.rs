@@ -127,6 +127,141 @@ impl Products for Neon {
             c0 += w;
         }
     }
+
+    /// The generic softmax on q registers, phase by phase over the `R` rows: the generic body's
+    /// 16 lanes are four registers (lanes 0–3, 4–7, 8–11, 12–15), the remainder (`kv_len % 16`
+    /// keys, a zero-padded copy) goes into lanes 0.. (first for the maximum, last for the sum, as
+    /// there), the same pairwise trees, `exp_with` operation by operation. The maximum is a
+    /// compare and select: `if v > m { v } else { m }`, which `fmax` (NaN-propagating) is not.
+    ///
+    /// # Safety
+    /// The contract of `Products::softmax` (NEON is baseline).
+    #[inline(always)]
+    unsafe fn softmax<const R: usize>(rows: &mut [f32], kv_len: usize) {
+        const FUSED: bool = cfg!(feature = "std");
+        let (full, rem) = (kv_len / 16 * 16, kv_len % 16);
+        let p = rows.as_mut_ptr();
+        // SAFETY: every access lies in row r (`r · kv_len + j`, j < kv_len: full chunks below
+        // `full`, the remainder's `rem` floats from `full` through `load16`/`store16`), inside
+        // `rows` (R · kv_len floats, as `block` slices it).
+        unsafe {
+            let iota = [0u32, 4, 8, 12].map(|o| vaddq_u32(vld1q_u32([0u32, 1, 2, 3].as_ptr()), vdupq_n_u32(o)));
+            let tail = iota.map(|i| vcltq_u32(i, vdupq_n_u32(rem as u32)));
+            let mut max = [0.0f32; R];
+            for (r, m) in max.iter_mut().enumerate() {
+                let row = p.add(r * kv_len);
+                let lo = vdupq_n_f32(f32::MIN);
+                let t = load16(row.add(full), rem);
+                let mut acc: [float32x4_t; 4] = core::array::from_fn(|c| vbslq_f32(tail[c], greater(t[c], lo), lo));
+                let mut j = 0;
+                while j < full {
+                    let x = load16(row.add(j), COLS);
+                    acc = core::array::from_fn(|c| greater(x[c], acc[c]));
+                    j += 16;
+                }
+                // The tree: lane l takes lane l + w when greater, w = 8, 4, 2, 1.
+                let m4 = greater(greater(acc[3], acc[1]), greater(acc[2], acc[0]));
+                let m2 = greater_2(vget_high_f32(m4), vget_low_f32(m4));
+                let (l0, l1) = (vget_lane_f32::<0>(m2), vget_lane_f32::<1>(m2));
+                *m = if l1 > l0 { l1 } else { l0 };
+            }
+            let mut sum = [0.0f32; R];
+            for (r, (s, &m)) in sum.iter_mut().zip(&max).enumerate() {
+                let row = p.add(r * kv_len);
+                let mv = vdupq_n_f32(m);
+                let mut acc = [vdupq_n_f32(0.0); 4];
+                let mut j = 0;
+                while j < full {
+                    let e = load16(row.add(j), COLS).map(|x| exp::<FUSED>(vsubq_f32(x, mv)));
+                    store16(row.add(j), COLS, e);
+                    acc = core::array::from_fn(|c| vaddq_f32(acc[c], e[c]));
+                    j += 16;
+                }
+                if rem > 0 {
+                    let e = load16(row.add(full), rem).map(|x| exp::<FUSED>(vsubq_f32(x, mv)));
+                    store16(row.add(full), rem, e);
+                    // Lanes past the remainder add +0.0, which leaves a sum of positive terms
+                    // (or +0.0) unchanged, as the generic lanes that take no remainder value.
+                    acc = core::array::from_fn(|c| vaddq_f32(acc[c], vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(e[c]), tail[c]))));
+                }
+                // `generic::reduce`: lane l adds lane l + w, w = 8, 4, 2, 1.
+                let s4 = vaddq_f32(vaddq_f32(acc[0], acc[2]), vaddq_f32(acc[1], acc[3]));
+                let s2 = vadd_f32(vget_low_f32(s4), vget_high_f32(s4));
+                *s = vget_lane_f32::<0>(s2) + vget_lane_f32::<1>(s2);
+            }
+            for (r, &s) in sum.iter().enumerate() {
+                let row = p.add(r * kv_len);
+                let inv = vdupq_n_f32(1.0 / s);
+                let mut j = 0;
+                while j < full {
+                    store16(row.add(j), COLS, load16(row.add(j), COLS).map(|x| vmulq_f32(x, inv)));
+                    j += 16;
+                }
+                if rem > 0 {
+                    store16(row.add(full), rem, load16(row.add(full), rem).map(|x| vmulq_f32(x, inv)));
+                }
+            }
+        }
+    }
+}
+
+/// `if a > b { a } else { b }` per lane (b when either is NaN).
+#[inline(always)]
+fn greater(a: float32x4_t, b: float32x4_t) -> float32x4_t {
+    // SAFETY: NEON is baseline on aarch64.
+    unsafe { vbslq_f32(vcgtq_f32(a, b), a, b) }
+}
+
+/// `greater` on 2 lanes.
+#[inline(always)]
+fn greater_2(a: float32x2_t, b: float32x2_t) -> float32x2_t {
+    // SAFETY: NEON is baseline on aarch64.
+    unsafe { vbsl_f32(vcgt_f32(a, b), a, b) }
+}
+
+/// `a · b + c`, fused when `FUSED` (`generic::madd`).
+#[inline(always)]
+fn madd<const FUSED: bool>(a: float32x4_t, b: float32x4_t, c: float32x4_t) -> float32x4_t {
+    // SAFETY: NEON is baseline on aarch64.
+    unsafe {
+        if FUSED {
+            vfmaq_f32(c, a, b)
+        } else {
+            vaddq_f32(vmulq_f32(a, b), c)
+        }
+    }
+}
+
+/// `generic::exp_with::<FUSED>` on 4 lanes, operation by operation (bit-identical; see the
+/// AVX-512 copy). The clamp is two compares and selects: `fmax`/`fmin` differ from
+/// `f32::clamp` on NaN.
+#[inline(always)]
+fn exp<const FUSED: bool>(x: float32x4_t) -> float32x4_t {
+    let c = |v: f32| {
+        // SAFETY: NEON is baseline on aarch64.
+        unsafe { vdupq_n_f32(v) }
+    };
+    // SAFETY: NEON is baseline on aarch64.
+    unsafe {
+        let (lo, hi) = (c(-87.336_54), c(88.376_26));
+        let x1 = vbslq_f32(vcltq_f32(x, lo), lo, x);
+        let xc = vbslq_f32(vcgtq_f32(x1, hi), hi, x1);
+        let rounder = c(12_582_912.0);
+        let n = vsubq_f32(madd::<FUSED>(xc, c(core::f32::consts::LOG2_E), rounder), rounder);
+        let neg_n = vnegq_f32(n);
+        let r = madd::<FUSED>(neg_n, c(-2.121_944_4e-4), madd::<FUSED>(neg_n, c(0.693_359_4), xc));
+        let mut p = c(1.987_569_1e-4);
+        p = madd::<FUSED>(p, r, c(1.398_2e-3));
+        p = madd::<FUSED>(p, r, c(8.333_452e-3));
+        p = madd::<FUSED>(p, r, c(4.166_579_6e-2));
+        p = madd::<FUSED>(p, r, c(1.666_666_5e-1));
+        p = madd::<FUSED>(p, r, c(0.5));
+        let er = vaddq_f32(madd::<FUSED>(vmulq_f32(p, r), r, r), c(1.0));
+        let two_n = vshlq_n_u32::<23>(vreinterpretq_u32_f32(vaddq_f32(n, c(127.0 + 8_388_608.0))));
+        let y = vmulq_f32(er, vreinterpretq_f32_u32(two_n));
+        // Below the clamp the true value underflows: exactly 0.
+        vbslq_f32(vcltq_f32(x, lo), c(0.0), y)
+    }
 }
 
 /// The NEON products.
