@@ -308,6 +308,14 @@ fn quantize_inputs() -> Vec<(Vec<f32>, usize, Option<Vec<f32>>)> {
         out.push((x.clone(), cols, None));
         out.push((x, cols, Some(cs)));
     }
+    // More rows than a group of the SIMD kernels' row loop (8, `for_each_row`), the last group
+    // partial; each row with its own magnitude, so a scale or inverse given to the wrong row shows.
+    for &(rows, cols) in &[(19usize, 33usize), (17, 256), (9, 1024)] {
+        let x: Vec<f32> = (0..rows * cols).map(|i| rng.f32(-4.0, 4.0) * (1 + i / cols) as f32).collect();
+        let cs: Vec<f32> = (0..cols).map(|_| rng.f32(0.1, 3.0)).collect();
+        out.push((x.clone(), cols, None));
+        out.push((x, cols, Some(cs)));
+    }
     // Hard rows (cols = 24 so the SIMD body and the scalar tail both see them): a row max of
     // exactly 127 makes inv = 1, so the values are rounded as written.
     let mut hard = vec![127.0f32, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 126.5, -126.5, 0.49999997, -0.49999997, -0.0];

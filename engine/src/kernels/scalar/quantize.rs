@@ -45,10 +45,24 @@ pub fn for_each_row(
     if cols == 0 {
         return;
     }
-    for ((row, qrow), s) in x.chunks_exact(cols).zip(q.chunks_exact_mut(cols)).zip(scales.iter_mut()) {
-        let (scale, inv) = scale_and_inverse(row_max(row));
-        *s = scale;
-        quantize_row(row, inv, qrow);
+    // Rows go in groups, phase by phase (maxima, then scales, then values): a row's maximum ends
+    // in a horizontal reduction and two divisions, a latency chain that the rows of a group
+    // overlap when their maxima are next to each other.
+    const GROUP: usize = 8;
+    for ((xg, qg), sg) in x.chunks(GROUP * cols).zip(q.chunks_mut(GROUP * cols)).zip(scales.chunks_mut(GROUP)) {
+        // The rows that have a row of `x`, of `q` and a scale (as a zip of the three would).
+        let n = (xg.len() / cols).min(qg.len() / cols).min(sg.len());
+        let mut max = [0.0f32; GROUP];
+        for (m, row) in max[..n].iter_mut().zip(xg.chunks_exact(cols)) {
+            *m = row_max(row);
+        }
+        let mut inv = [0.0f32; GROUP];
+        for ((i, s), &m) in inv[..n].iter_mut().zip(sg.iter_mut()).zip(&max) {
+            (*s, *i) = scale_and_inverse(m);
+        }
+        for ((row, qrow), &i) in xg.chunks_exact(cols).zip(qg.chunks_exact_mut(cols)).zip(&inv[..n]) {
+            quantize_row(row, i, qrow);
+        }
     }
 }
 
