@@ -100,12 +100,17 @@ pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bi
         unsafe {
             if !residual.is_empty() {
                 let res = residual.as_ptr().add(g * GROUP * dim);
-                let mut i = 0;
-                while i < count * dim {
-                    let m = first(count * dim - i);
+                // Whole vectors with plain stores: a load of the bytes of a masked store waits for
+                // it to reach the cache (no store forwarding), and the means read these at once.
+                let (len, mut i) = (count * dim, 0);
+                while i + 16 <= len {
+                    _mm512_storeu_ps(p.add(i), _mm512_add_ps(_mm512_loadu_ps(p.add(i)), _mm512_loadu_ps(res.add(i))));
+                    i += 16;
+                }
+                if i < len {
+                    let m = first(len - i);
                     let v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, p.add(i)), _mm512_maskz_loadu_ps(m, res.add(i)));
                     _mm512_mask_storeu_ps(p.add(i), m, v);
-                    i += 16;
                 }
             }
             for (r, row) in rows.chunks_exact(dim).enumerate() {
@@ -124,12 +129,17 @@ pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bi
             for r in 0..count {
                 let (mv, iv, row) = (_mm512_set1_ps(mean[r]), _mm512_set1_ps(inv[r]), p.add(r * dim));
                 let mut i = 0;
-                while i < dim {
+                while i + 16 <= dim {
+                    let v = _mm512_loadu_ps(row.add(i));
+                    let y = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(v, mv), iv), _mm512_loadu_ps(w.add(i)));
+                    _mm512_storeu_ps(row.add(i), _mm512_add_ps(y, _mm512_loadu_ps(b.add(i))));
+                    i += 16;
+                }
+                if i < dim {
                     let m = first(dim - i);
                     let v = _mm512_maskz_loadu_ps(m, row.add(i));
                     let y = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(v, mv), iv), _mm512_maskz_loadu_ps(m, w.add(i)));
                     _mm512_mask_storeu_ps(row.add(i), m, _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, b.add(i))));
-                    i += 16;
                 }
             }
         }
