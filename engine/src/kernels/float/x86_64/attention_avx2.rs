@@ -63,8 +63,15 @@ impl Products for Avx2 {
                 let s = _mm256_set1_ps(scale);
                 for (r, a) in acc.iter().enumerate() {
                     let out = rows.add(r * kv_len + j0);
-                    _mm256_maskstore_ps(out, m[0], _mm256_mul_ps(a[0], s));
-                    _mm256_maskstore_ps(out.add(8), m[1], _mm256_mul_ps(a[1], s));
+                    // Whole blocks with plain stores: the softmax loads these next, and a load
+                    // cannot take its bytes from a masked store still in the store buffer.
+                    if w == COLS {
+                        _mm256_storeu_ps(out, _mm256_mul_ps(a[0], s));
+                        _mm256_storeu_ps(out.add(8), _mm256_mul_ps(a[1], s));
+                    } else {
+                        _mm256_maskstore_ps(out, m[0], _mm256_mul_ps(a[0], s));
+                        _mm256_maskstore_ps(out.add(8), m[1], _mm256_mul_ps(a[1], s));
+                    }
                 }
             }
             j0 += w;

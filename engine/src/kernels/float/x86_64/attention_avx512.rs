@@ -260,7 +260,13 @@ unsafe fn score_block<const R: usize, const NB: usize>(q: *const f32, q_stride: 
         for (r, a) in acc.iter().enumerate() {
             let out = rows.add(r * kv_len + j0);
             for c in 0..NB {
-                _mm512_mask_storeu_ps(out.add(16 * c), m[c], _mm512_mul_ps(a[c], s));
+                // Full vectors with plain stores: the softmax loads these next, and a load cannot
+                // take its bytes from a masked store still in the store buffer.
+                if m[c] == 0xffff {
+                    _mm512_storeu_ps(out.add(16 * c), _mm512_mul_ps(a[c], s));
+                } else {
+                    _mm512_mask_storeu_ps(out.add(16 * c), m[c], _mm512_mul_ps(a[c], s));
+                }
             }
         }
     }
