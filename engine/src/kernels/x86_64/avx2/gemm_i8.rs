@@ -120,6 +120,7 @@ unsafe fn block<const R: usize>(c: &Ctx, buf: &mut ABuf, i0: usize, p: usize, si
             }
         }
     }
+    let full = c.n.saturating_sub(j0) >= 16;
     for (r, t) in tile.iter().enumerate() {
         let i = i0 + r;
         // hadd → [c0 c1 c4 c5 | c2 c3 c6 c7]; vpermq (0, 2, 1, 3) → c0..c7.
@@ -132,8 +133,16 @@ unsafe fn block<const R: usize>(c: &Ctx, buf: &mut ABuf, i0: usize, p: usize, si
         for h in 0..2 {
             let s = _mm256_mul_ps(sa, swv[h]);
             let v = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[h]), s), bv[h]);
-            // SAFETY: masked lanes are y[i, j .. n], inside `y` (i < m).
-            unsafe { _mm256_maskstore_ps(c.y.add(i * c.n + j0 + 8 * h), mask[h], v) };
+            // SAFETY: masked lanes are y[i, j .. n], inside `y` (i < m); with 16 channels left
+            // both halves are whole. Whole panels with plain stores: the next kernel loads the
+            // outputs at once, and a load cannot take its bytes from a masked store.
+            unsafe {
+                if full {
+                    _mm256_storeu_ps(c.y.add(i * c.n + j0 + 8 * h), v)
+                } else {
+                    _mm256_maskstore_ps(c.y.add(i * c.n + j0 + 8 * h), mask[h], v)
+                }
+            };
         }
     }
 }
