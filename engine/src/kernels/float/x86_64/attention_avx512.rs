@@ -99,7 +99,13 @@ impl Products for Avx512 {
                 for (r, a) in acc.iter().enumerate() {
                     let o = out.add(r * out_stride + c0);
                     for c in 0..VECS {
-                        _mm512_mask_storeu_ps(o.add(16 * c), m[c], a[c]);
+                        // Plain stores where whole (the quantization loads them next; see
+                        // `score_block`).
+                        if m[c] == 0xffff {
+                            _mm512_storeu_ps(o.add(16 * c), a[c]);
+                        } else {
+                            _mm512_mask_storeu_ps(o.add(16 * c), m[c], a[c]);
+                        }
                     }
                 }
             }
