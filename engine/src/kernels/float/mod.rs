@@ -280,6 +280,11 @@ mod tests {
                 generic::add_layer_norm(&mut a, &res, &w, &bias, 1e-12);
                 k.add_layer_norm(&mut b, &res, &w, &bias, 1e-12);
                 assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} layer norm n={n}", isa.name());
+                // Without a residual (the embeddings' LayerNorm).
+                let (mut a, mut b) = (rows.clone(), rows.clone());
+                generic::add_layer_norm(&mut a, &[], &w, &bias, 1e-12);
+                k.add_layer_norm(&mut b, &[], &w, &bias, 1e-12);
+                assert!(a.iter().zip(&b).all(|(p, q)| p.to_bits() == q.to_bits()), "{} layer norm without residual n={n}", isa.name());
             }
             // Key counts cover every register-block width: 1, 2, 3 and 4 blocks of 16 keys,
             // alone and after whole 64-key blocks.

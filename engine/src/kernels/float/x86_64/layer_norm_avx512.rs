@@ -2,11 +2,11 @@
 //! 64-lane sums held in 4 zmm registers (LLVM kept the generic body's `[f32; 64]` accumulators on
 //! the stack).
 //!
-//! Rows go four at a time, phase by phase (residual, means, variances, normalization): their
-//! reductions are independent latency chains the core overlaps (~18% faster than one row at a
-//! time in `float_ops`).
+//! Rows go four at a time, phase by phase (means, adding the residual as they read, variances,
+//! normalization): their reductions are independent latency chains the core overlaps (~18%
+//! faster than one row at a time in `float_ops`).
 //!
-//! Bit-identical to the generic body (tested): the residual is added first, each sum starts from
+//! Bit-identical to the generic body (tested): each value is `x + residual`, each sum starts from
 //! zero, takes the row's last `dim % 64` values into lanes 0.. and then the 64-value chunks in
 //! order, and is reduced by the same pairwise tree (64 → 32 → 16 → 8 → 4 → 2 → 1); nothing is
 //! fused.
@@ -39,36 +39,67 @@ fn reduce(acc: [__m512; 4]) -> f32 {
     _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)))
 }
 
-/// Σ f(row[i]) in the generic order (see the module notes).
+/// Σ over a row of `dim` values in the generic order (see the module notes), `value(i, m)` giving
+/// the 16 values from `i` (lanes of `m`; the others are dropped): the remainder's vectors first
+/// (masked), then whole 64-value chunks (`m` all ones).
 ///
 /// # Safety
 /// AVX-512F.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn sum_wide(row: &[f32], f: impl Fn(__m512) -> __m512) -> f32 {
-    let dim = row.len();
+unsafe fn sum_wide(dim: usize, mut value: impl FnMut(usize, __mmask16) -> __m512) -> f32 {
     let full = dim / WIDE * WIDE;
     let mut acc = [_mm512_setzero_ps(); 4];
-    // SAFETY: the remainder's masked loads cover indices full..dim; each chunk lies in 0..full.
-    unsafe {
-        let p = row.as_ptr();
-        let rem = dim - full;
-        for (v, a) in acc.iter_mut().enumerate() {
-            if rem > 16 * v {
-                let m = first(rem - 16 * v);
-                // Masked-off lanes add 0 to 0, as the generic lanes beyond the remainder stay 0.
-                *a = _mm512_add_ps(*a, _mm512_maskz_mov_ps(m, f(_mm512_maskz_loadu_ps(m, p.add(full + 16 * v)))));
-            }
-        }
-        let mut x = 0;
-        while x < full {
-            for (v, a) in acc.iter_mut().enumerate() {
-                *a = _mm512_add_ps(*a, f(_mm512_loadu_ps(p.add(x + 16 * v))));
-            }
-            x += WIDE;
+    let rem = dim - full;
+    for (v, a) in acc.iter_mut().enumerate() {
+        if rem > 16 * v {
+            let m = first(rem - 16 * v);
+            // Masked-off lanes add 0 to 0, as the generic lanes beyond the remainder stay 0.
+            *a = _mm512_add_ps(*a, _mm512_maskz_mov_ps(m, value(full + 16 * v, m)));
         }
     }
+    let mut x = 0;
+    while x < full {
+        for (v, a) in acc.iter_mut().enumerate() {
+            *a = _mm512_add_ps(*a, value(x + 16 * v, 0xffff));
+        }
+        x += WIDE;
+    }
     reduce(acc)
+}
+
+/// 16 floats from `p` (lanes of `m`, the others 0): a plain load when all lanes are wanted.
+///
+/// # Safety
+/// AVX-512F; the lanes of `m` readable at `p`.
+#[inline(always)]
+unsafe fn load(p: *const f32, m: __mmask16) -> __m512 {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if m == 0xffff {
+            _mm512_loadu_ps(p)
+        } else {
+            _mm512_maskz_loadu_ps(m, p)
+        }
+    }
+}
+
+/// Stores the lanes of `m` to `p`: a plain store when all lanes are (a load of the bytes of a
+/// masked store waits for it to reach the cache: no store forwarding, and the next pass reads
+/// these at once).
+///
+/// # Safety
+/// AVX-512F; the lanes of `m` writable at `p`.
+#[inline(always)]
+unsafe fn store(p: *mut f32, m: __mmask16, v: __m512) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if m == 0xffff {
+            _mm512_storeu_ps(p, v)
+        } else {
+            _mm512_mask_storeu_ps(p, m, v)
+        }
+    }
 }
 
 /// Same contract as `generic::add_layer_norm`.
@@ -98,28 +129,24 @@ pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bi
         // rows.len()), of `weight`, `bias` and the matching residual rows (lengths checked above):
         // full vectors while i + 16 ≤ dim, then a mask.
         unsafe {
-            if !residual.is_empty() {
-                let res = residual.as_ptr().add(g * GROUP * dim);
-                // Whole vectors with plain stores: a load of the bytes of a masked store waits for
-                // it to reach the cache (no store forwarding), and the means read these at once.
-                let (len, mut i) = (count * dim, 0);
-                while i + 16 <= len {
-                    _mm512_storeu_ps(p.add(i), _mm512_add_ps(_mm512_loadu_ps(p.add(i)), _mm512_loadu_ps(res.add(i))));
-                    i += 16;
-                }
-                if i < len {
-                    let m = first(len - i);
-                    let v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, p.add(i)), _mm512_maskz_loadu_ps(m, res.add(i)));
-                    _mm512_mask_storeu_ps(p.add(i), m, v);
-                }
+            // The residual is added in the means' pass (each value is `x + residual` whichever
+            // pass adds it; the sums run in the generic order).
+            let res = if residual.is_empty() { None } else { Some(residual.as_ptr().add(g * GROUP * dim)) };
+            for (r, m) in mean.iter_mut().take(count).enumerate() {
+                let row = p.add(r * dim);
+                *m = match res {
+                    Some(res) => sum_wide(dim, |i, m| {
+                        let v = _mm512_add_ps(load(row.add(i), m), load(res.add(r * dim + i), m));
+                        store(row.add(i), m, v);
+                        v
+                    }),
+                    None => sum_wide(dim, |i, m| load(row.add(i), m)),
+                } / n;
             }
-            for (r, row) in rows.chunks_exact(dim).enumerate() {
-                mean[r] = sum_wide(row, |v| v) / n;
-            }
-            for (r, row) in rows.chunks_exact(dim).enumerate() {
-                let mv = _mm512_set1_ps(mean[r]);
-                let var = sum_wide(row, |v| {
-                    let c = _mm512_sub_ps(v, mv);
+            for r in 0..count {
+                let (row, mv) = (p.add(r * dim), _mm512_set1_ps(mean[r]));
+                let var = sum_wide(dim, |i, m| {
+                    let c = _mm512_sub_ps(load(row.add(i), m), mv);
                     _mm512_mul_ps(c, c)
                 }) / n;
                 // `sqrtss`: the IEEE square root, as the generic body's.
