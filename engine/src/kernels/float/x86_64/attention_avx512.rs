@@ -18,6 +18,7 @@
 
 use core::arch::x86_64::*;
 
+use super::layer_norm_avx512::sum_16;
 use crate::kernels::float::attention::{self, Products};
 use crate::kernels::float::generic::Attention;
 
@@ -162,7 +163,7 @@ impl Products for Avx512 {
                     _mm512_mask_storeu_ps(row.add(full), tail, e);
                     acc = _mm512_mask_add_ps(acc, tail, acc, e);
                 }
-                *s = sum_tree(acc);
+                *s = sum_16(acc);
             }
             for (r, &s) in sum.iter().enumerate() {
                 let row = p.add(r * kv_len);
@@ -189,16 +190,6 @@ fn max_tree(m: __m512) -> f32 {
     let m4 = _mm_max_ps(_mm256_extractf128_ps::<1>(m8), _mm256_castps256_ps128(m8));
     let m2 = _mm_max_ps(_mm_movehl_ps(m4, m4), m4);
     _mm_cvtss_f32(_mm_max_ss(_mm_movehdup_ps(m2), m2))
-}
-
-/// `generic::reduce`: lane l adds lane l + w, for w = 8, 4, 2, 1.
-#[target_feature(enable = "avx512f,fma")]
-#[inline]
-fn sum_tree(s: __m512) -> f32 {
-    let s8 = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(s))));
-    let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
-    let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)))
 }
 
 /// `a · b + c`, fused when `FUSED` (`generic::madd`).

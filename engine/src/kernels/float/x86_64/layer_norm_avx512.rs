@@ -30,11 +30,16 @@ fn first(n: usize) -> __mmask16 {
 #[inline]
 fn reduce(acc: [__m512; 4]) -> f32 {
     // 64 → 32 → 16: whole registers.
-    let s = _mm512_add_ps(_mm512_add_ps(acc[0], acc[2]), _mm512_add_ps(acc[1], acc[3]));
-    // 16 → 8 → 4: upper halves onto lower halves.
+    sum_16(_mm512_add_ps(_mm512_add_ps(acc[0], acc[2]), _mm512_add_ps(acc[1], acc[3])))
+}
+
+/// `generic::reduce` over 16 partial sums: lane l adds lane l + w, for w = 8, 4, 2, 1 (upper
+/// halves onto lower halves). Also the attention softmax's sum (`attention_avx512.rs`).
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(super) fn sum_16(s: __m512) -> f32 {
     let s8 = _mm256_add_ps(_mm512_castps512_ps256(s), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(s))));
     let s4 = _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps::<1>(s8));
-    // 4 → 2 → 1.
     let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)))
 }
