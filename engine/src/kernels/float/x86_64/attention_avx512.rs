@@ -21,6 +21,7 @@ use core::arch::x86_64::*;
 use super::layer_norm_avx512::sum_16;
 use crate::kernels::float::attention::{self, Products};
 use crate::kernels::float::generic::Attention;
+use crate::kernels::x86_64::avx512vnni::store_ps;
 
 /// Columns per register block: 4 zmm of 16 floats.
 const COLS: usize = 64;
@@ -100,13 +101,8 @@ impl Products for Avx512 {
                 for (r, a) in acc.iter().enumerate() {
                     let o = out.add(r * out_stride + c0);
                     for c in 0..VECS {
-                        // Plain stores where whole (the quantization loads them next; see
-                        // `score_block`).
-                        if m[c] == 0xffff {
-                            _mm512_storeu_ps(o.add(16 * c), a[c]);
-                        } else {
-                            _mm512_mask_storeu_ps(o.add(16 * c), m[c], a[c]);
-                        }
+                        // Whole vectors unmasked: the quantization loads them next.
+                        store_ps(o.add(16 * c), m[c], a[c]);
                     }
                 }
             }
@@ -257,13 +253,8 @@ unsafe fn score_block<const R: usize, const NB: usize>(q: *const f32, q_stride: 
         for (r, a) in acc.iter().enumerate() {
             let out = rows.add(r * kv_len + j0);
             for c in 0..NB {
-                // Full vectors with plain stores: the softmax loads these next, and a load cannot
-                // take its bytes from a masked store still in the store buffer.
-                if m[c] == 0xffff {
-                    _mm512_storeu_ps(out.add(16 * c), _mm512_mul_ps(a[c], s));
-                } else {
-                    _mm512_mask_storeu_ps(out.add(16 * c), m[c], _mm512_mul_ps(a[c], s));
-                }
+                // Whole vectors unmasked: the softmax loads them next.
+                store_ps(out.add(16 * c), m[c], _mm512_mul_ps(a[c], s));
             }
         }
     }

@@ -14,6 +14,7 @@
 use core::arch::x86_64::*;
 
 use crate::kernels::float::generic;
+use crate::kernels::x86_64::avx512vnni::store_ps;
 
 /// Floats per sum: 4 zmm, the generic body's `WIDE`.
 const WIDE: usize = 64;
@@ -47,12 +48,9 @@ pub(super) fn sum_16(s: __m512) -> f32 {
 /// Σ over a row of `dim` values in the generic order (see the module notes), `value(i, m)` giving
 /// the 16 values from `i` (lanes of `m`; the others are dropped): the remainder's vectors first
 /// (masked), then whole 64-value chunks (`m` all ones).
-///
-/// # Safety
-/// AVX-512F.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn sum_wide(dim: usize, mut value: impl FnMut(usize, __mmask16) -> __m512) -> f32 {
+fn sum_wide(dim: usize, mut value: impl FnMut(usize, __mmask16) -> __m512) -> f32 {
     let full = dim / WIDE * WIDE;
     let mut acc = [_mm512_setzero_ps(); 4];
     let rem = dim - full;
@@ -85,24 +83,6 @@ unsafe fn load(p: *const f32, m: __mmask16) -> __m512 {
             _mm512_loadu_ps(p)
         } else {
             _mm512_maskz_loadu_ps(m, p)
-        }
-    }
-}
-
-/// Stores the lanes of `m` to `p`: a plain store when all lanes are (a load of the bytes of a
-/// masked store waits for it to reach the cache: no store forwarding, and the next pass reads
-/// these at once).
-///
-/// # Safety
-/// AVX-512F; the lanes of `m` writable at `p`.
-#[inline(always)]
-unsafe fn store(p: *mut f32, m: __mmask16, v: __m512) {
-    // SAFETY: the caller's contract.
-    unsafe {
-        if m == 0xffff {
-            _mm512_storeu_ps(p, v)
-        } else {
-            _mm512_mask_storeu_ps(p, m, v)
         }
     }
 }
@@ -142,7 +122,7 @@ pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bi
                 *m = match res {
                     Some(res) => sum_wide(dim, |i, m| {
                         let v = _mm512_add_ps(load(row.add(i), m), load(res.add(r * dim + i), m));
-                        store(row.add(i), m, v);
+                        store_ps(row.add(i), m, v);
                         v
                     }),
                     None => sum_wide(dim, |i, m| load(row.add(i), m)),
@@ -161,17 +141,11 @@ pub unsafe fn add_layer_norm(x: &mut [f32], residual: &[f32], weight: &[f32], bi
             for r in 0..count {
                 let (mv, iv, row) = (_mm512_set1_ps(mean[r]), _mm512_set1_ps(inv[r]), p.add(r * dim));
                 let mut i = 0;
-                while i + 16 <= dim {
-                    let v = _mm512_loadu_ps(row.add(i));
-                    let y = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(v, mv), iv), _mm512_loadu_ps(w.add(i)));
-                    _mm512_storeu_ps(row.add(i), _mm512_add_ps(y, _mm512_loadu_ps(b.add(i))));
-                    i += 16;
-                }
-                if i < dim {
+                while i < dim {
                     let m = first(dim - i);
-                    let v = _mm512_maskz_loadu_ps(m, row.add(i));
-                    let y = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(v, mv), iv), _mm512_maskz_loadu_ps(m, w.add(i)));
-                    _mm512_mask_storeu_ps(row.add(i), m, _mm512_add_ps(y, _mm512_maskz_loadu_ps(m, b.add(i))));
+                    let y = _mm512_mul_ps(_mm512_mul_ps(_mm512_sub_ps(load(row.add(i), m), mv), iv), load(w.add(i), m));
+                    store_ps(row.add(i), m, _mm512_add_ps(y, load(b.add(i), m)));
+                    i += 16;
                 }
             }
         }

@@ -34,6 +34,7 @@ use core::arch::x86_64::*;
 use super::TileConfig;
 use crate::kernels::gemm_args::GemmArgs as Ctx;
 use crate::kernels::pack::PANEL_N;
+use crate::kernels::x86_64::avx512vnni::store_ps;
 
 /// Rows per block: two 16-row tiles.
 const MR: usize = 32;
@@ -224,14 +225,8 @@ unsafe fn epilogue(c: &Ctx, acc: *const i32, i0: usize, rows: usize, p: usize, t
             let i = i0 + u;
             let s = _mm512_mul_ps(_mm512_set1_ps(*c.sa.add(i)), sw);
             let v = _mm512_cvtepi32_ps(_mm512_load_si512(acc.add(t * 256 + u * 16).cast()));
-            let (y, v) = (c.y.add(i * c.n + j), _mm512_add_ps(_mm512_mul_ps(v, s), bias));
-            // Whole panels with plain stores: the next kernel (LayerNorm, the activation) loads
-            // the outputs at once, and a load cannot take its bytes from a masked store.
-            if mask == 0xffff {
-                _mm512_storeu_ps(y, v);
-            } else {
-                _mm512_mask_storeu_ps(y, mask, v);
-            }
+            // Whole panels unmasked: LayerNorm or the activation loads the outputs at once.
+            store_ps(c.y.add(i * c.n + j), mask, _mm512_add_ps(_mm512_mul_ps(v, s), bias));
         }
     }
 }

@@ -177,16 +177,9 @@ unsafe fn block<const R: usize, const P: usize>(c: &Ctx, buf: &mut ABuf, i0: usi
         for p in 0..P {
             let s = _mm512_mul_ps(sa, swv[p]);
             let v = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc[p]), s), bv[p]);
-            // SAFETY: masked lanes are y[i, j .. n], inside `y` (i < m); a full mask is 16 lanes
-            // there. Whole panels with plain stores: the next kernel loads the outputs at once,
-            // and a load cannot take its bytes from a masked store.
-            unsafe {
-                if mask[p] == 0xffff {
-                    _mm512_storeu_ps(c.y.add(i * c.n + j0 + p * PANEL_N), v)
-                } else {
-                    _mm512_mask_storeu_ps(c.y.add(i * c.n + j0 + p * PANEL_N), mask[p], v)
-                }
-            };
+            // SAFETY: masked lanes are y[i, j .. n], inside `y` (i < m). Whole panels go
+            // unmasked: the next kernel loads the outputs at once.
+            unsafe { super::store_ps(c.y.add(i * c.n + j0 + p * PANEL_N), mask[p], v) };
         }
     }
 }
