@@ -32,7 +32,7 @@ pub fn quantize_rows_smoothed(x: &[f32], cols: usize, channel_scale: Option<&[f3
 
 /// The row loop of the SIMD kernels: per row of `x` [rows, cols], its maximum (`row_max`), the
 /// scale and inverse from it into `scales`, then the row quantized into `q` (`quantize_row`, given
-/// the inverse). Nothing for `cols = 0`.
+/// the inverse), each phase over a group of rows before the next. Nothing for `cols = 0`.
 #[inline(always)]
 pub fn for_each_row(
     x: &[f32],

@@ -17,6 +17,7 @@ use core::arch::x86_64::*;
 
 use crate::kernels::float::attention::{self, Products};
 use crate::kernels::float::generic::Attention;
+use crate::kernels::x86_64::avx2::store_ps;
 
 /// Columns per register block: 2 ymm of 8 floats.
 const COLS: usize = 16;
@@ -63,15 +64,9 @@ impl Products for Avx2 {
                 let s = _mm256_set1_ps(scale);
                 for (r, a) in acc.iter().enumerate() {
                     let out = rows.add(r * kv_len + j0);
-                    // Whole blocks with plain stores: the softmax loads these next, and a load
-                    // cannot take its bytes from a masked store still in the store buffer.
-                    if w == COLS {
-                        _mm256_storeu_ps(out, _mm256_mul_ps(a[0], s));
-                        _mm256_storeu_ps(out.add(8), _mm256_mul_ps(a[1], s));
-                    } else {
-                        _mm256_maskstore_ps(out, m[0], _mm256_mul_ps(a[0], s));
-                        _mm256_maskstore_ps(out.add(8), m[1], _mm256_mul_ps(a[1], s));
-                    }
+                    // Whole blocks unmasked: the softmax loads them next.
+                    store_ps(out, m[0], w == COLS, _mm256_mul_ps(a[0], s));
+                    store_ps(out.add(8), m[1], w == COLS, _mm256_mul_ps(a[1], s));
                 }
             }
             j0 += w;

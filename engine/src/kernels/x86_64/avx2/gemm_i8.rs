@@ -134,15 +134,8 @@ unsafe fn block<const R: usize>(c: &Ctx, buf: &mut ABuf, i0: usize, p: usize, si
             let s = _mm256_mul_ps(sa, swv[h]);
             let v = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc[h]), s), bv[h]);
             // SAFETY: masked lanes are y[i, j .. n], inside `y` (i < m); with 16 channels left
-            // both halves are whole. Whole panels with plain stores: the next kernel loads the
-            // outputs at once, and a load cannot take its bytes from a masked store.
-            unsafe {
-                if full {
-                    _mm256_storeu_ps(c.y.add(i * c.n + j0 + 8 * h), v)
-                } else {
-                    _mm256_maskstore_ps(c.y.add(i * c.n + j0 + 8 * h), mask[h], v)
-                }
-            };
+            // both halves are whole. Whole panels go unmasked: the next kernel loads them at once.
+            unsafe { super::store_ps(c.y.add(i * c.n + j0 + 8 * h), mask[h], full, v) };
         }
     }
 }
