@@ -123,6 +123,37 @@ pub struct Linear<'a> {
     pub input_scale: Option<&'a [f32]>,
 }
 
+impl<'a> Linear<'a> {
+    /// The linear of output channels `c0..c1` alone (a view, nothing copied), or `None` when the
+    /// range is empty, out of bounds, or (packed int8) does not start on a panel of 16 channels and
+    /// end on one or at `out_features`. Its outputs are those channels' outputs bit for bit: an
+    /// output channel depends only on its own weights, scale and bias.
+    pub fn columns(&self, c0: usize, c1: usize) -> Option<Linear<'a>> {
+        use crate::kernels::pack::{padded_k, padded_n, PANEL_N};
+        let (n, k) = (self.out_features, self.in_features);
+        if c0 >= c1 || c1 > n {
+            return None;
+        }
+        let weight = match self.weight {
+            Matrix::F32(w) => Matrix::F32(w.get(c0 * k..c1 * k)?),
+            Matrix::F16(w) => Matrix::F16(w.get(c0 * k..c1 * k)?),
+            Matrix::I8 { w, scales, row_sums, packed } => {
+                let bytes = if packed {
+                    if !c0.is_multiple_of(PANEL_N) || (!c1.is_multiple_of(PANEL_N) && c1 != n) {
+                        return None;
+                    }
+                    w.get(c0 * padded_k(k)..padded_n(c1) * padded_k(k))?
+                } else {
+                    w.get(c0 * k..c1 * k)?
+                };
+                Matrix::I8 { w: bytes, scales: scales.get(c0..c1)?, row_sums: row_sums.get(c0..c1)?, packed }
+            }
+        };
+        let bias = if self.bias.is_empty() { self.bias } else { self.bias.get(c0..c1)? };
+        Some(Linear { weight, bias, out_features: c1 - c0, in_features: k, input_scale: self.input_scale })
+    }
+}
+
 /// `nn.LayerNorm` over the last dimension.
 #[derive(Debug, Clone, Copy)]
 pub struct LayerNorm<'a> {

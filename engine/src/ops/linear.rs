@@ -74,6 +74,12 @@ pub fn prepare_mapped<'x>(x: &'x mut [f32], rows: usize, cols: usize, consumers:
 }
 
 impl<'x> Prepared<'x> {
+    /// Rows already quantized (`q` [rows, cols], `scales` [rows]) for int8 consumers only: the
+    /// f32 rows are not kept, so an f32 or f16 linear cannot run on it.
+    pub fn quantized(q: &'x [i8], scales: &'x [f32], rows: usize, cols: usize, kernels: Kernels) -> Self {
+        Prepared { x: &[], rows, cols, q: Some((&q[..rows * cols], &scales[..rows])), kernels }
+    }
+
     /// Rows `r0..r0 + n` of this input.
     fn rows(&self, r0: usize, n: usize) -> Prepared<'x> {
         let c = self.cols;
@@ -144,6 +150,55 @@ fn add_bias(y: &mut [f32], bias: &[f32], n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A linear's column range (`Linear::columns`) computes those output channels bit for bit, for
+    /// packed and row-major int8 and f32; packed ranges off a panel boundary are refused.
+    #[test]
+    fn columns_compute_their_channels() {
+        use crate::kernels::pack;
+        let kernels = Kernels::detect();
+        let (m, k, n) = (5usize, 40usize, 72usize);
+        let mut seed = 11u32;
+        let mut r = move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0
+        };
+        let x: Vec<f32> = (0..m * k).map(|_| r()).collect();
+        let w8: Vec<i8> = (0..n * k).map(|_| (r() * 127.0) as i8).collect();
+        let mut packed = vec![0i8; pack::packed_len(n, k)];
+        pack::pack_panel16x4(&w8, n, k, &mut packed);
+        let mut sums = vec![0i32; n];
+        pack::row_sums(&w8, n, k, &mut sums);
+        let scales: Vec<f32> = (0..n).map(|_| r().abs() * 0.01 + 0.001).collect();
+        let bias: Vec<f32> = (0..n).map(|_| r()).collect();
+        let wf: Vec<f32> = (0..n * k).map(|_| r()).collect();
+        let lin = |weight| Linear { weight, bias: &bias, out_features: n, in_features: k, input_scale: None };
+        let linears = [
+            lin(Matrix::I8 { w: &packed, scales: &scales, row_sums: &sums, packed: true }),
+            lin(Matrix::I8 { w: &w8, scales: &scales, row_sums: &sums, packed: false }),
+            lin(Matrix::F32(&wf)),
+        ];
+        for full in &linears {
+            let (mut q, mut s) = (vec![0i8; m * k], vec![0.0f32; m]);
+            let mut buf = QuantBuf { q: &mut q, scales: &mut s, kernels };
+            let input = prepare(&x, m, k, &[full], &mut buf);
+            let mut y = vec![0.0f32; m * n];
+            linear_rows(&input, full, &mut y);
+            for (c0, c1) in [(0, 16), (16, 48), (32, 72), (0, 72), (64, 72)] {
+                let part = full.columns(c0, c1).unwrap();
+                let mut yp = vec![0.0f32; m * (c1 - c0)];
+                linear_rows(&input, &part, &mut yp);
+                for row in 0..m {
+                    let want = &y[row * n + c0..row * n + c1];
+                    let got = &yp[row * (c1 - c0)..(row + 1) * (c1 - c0)];
+                    assert!(want.iter().zip(got).all(|(a, b)| a.to_bits() == b.to_bits()), "columns {c0}..{c1}");
+                }
+            }
+            assert!(full.columns(8, 8).is_none() && full.columns(0, n + 1).is_none());
+        }
+        assert!(linears[0].columns(8, 32).is_none() && linears[0].columns(0, 40).is_none());
+        assert!(linears[1].columns(8, 40).is_some());
+    }
 
     /// `prepare_mapped` gives `f` over all rows then `prepare`, bit for bit: one group, several,
     /// a partial last group, with and without smoothing, int8 and f32 consumers.
