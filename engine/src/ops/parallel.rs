@@ -151,6 +151,258 @@ where
     }
 }
 
+/// A team of threads that stays together for a whole pass and moves through its phases in
+/// lockstep (`model::team`): [`team`] starts it, [`Lockstep::wait`] separates the phases. Only
+/// with `std`.
+#[cfg(feature = "std")]
+pub use team::{assume_cores, cores, team, Lockstep};
+
+#[cfg(feature = "std")]
+mod team {
+    use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering::*};
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    /// How long the first member waits for the others to start before it does the whole pass
+    /// alone: the pool's other threads are busy (a caller running passes from inside the pool, or
+    /// other work). A sleeping worker wakes in tens of microseconds.
+    pub(super) const START_TIMEOUT: Duration = Duration::from_millis(1);
+
+    /// Spins before a waiting thread starts yielding its core (`pause` takes ~140 cycles on
+    /// recent Intel cores: 0.1–0.3 ms), for when a member's thread lost its core.
+    const SPINS_BEFORE_YIELD: u32 = 1 << 12;
+
+    /// A barrier for the members of a [`team`], spinning (a phase ends every few tens of
+    /// microseconds, well below the cost of sleeping and waking a thread). If a member panics,
+    /// the others panic at their next `wait` instead of waiting for it forever.
+    pub struct Lockstep {
+        members: usize,
+        arrived: AtomicUsize,
+        generation: AtomicUsize,
+        broken: AtomicBool,
+    }
+
+    impl Lockstep {
+        fn new(members: usize) -> Self {
+            Lockstep { members, arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0), broken: AtomicBool::new(false) }
+        }
+
+        /// Returns once every member has called `wait` as often as this one: what a member wrote
+        /// before it is visible to every member after it.
+        pub fn wait(&self) {
+            let generation = self.generation.load(Acquire);
+            if self.arrived.fetch_add(1, AcqRel) + 1 == self.members {
+                self.arrived.store(0, Relaxed);
+                self.generation.store(generation.wrapping_add(1), Release);
+                return;
+            }
+            let mut spins = 0u32;
+            while self.generation.load(Acquire) == generation {
+                assert!(!self.broken.load(Relaxed), "a member of the thread team panicked");
+                if spins < SPINS_BEFORE_YIELD {
+                    spins += 1;
+                    core::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+
+    /// The cores this process may run on (`std::thread::available_parallelism`, read once): a team
+    /// spinning in lockstep with more members than cores waits for members that are not running.
+    pub fn cores() -> usize {
+        static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        match ASSUMED_CORES.load(Relaxed) {
+            0 => *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            n => n,
+        }
+    }
+
+    static ASSUMED_CORES: AtomicUsize = AtomicUsize::new(0);
+
+    /// Makes [`cores`] return `n` (0: the real count again), so that tests on a small machine run
+    /// teams of more members than it has cores (slowly: members wait for cores, but the same
+    /// bits). Not for production use.
+    #[doc(hidden)]
+    pub fn assume_cores(n: usize) {
+        ASSUMED_CORES.store(n, Relaxed);
+    }
+
+    /// Marks the team broken if its member unwinds, so that the others stop waiting.
+    struct Member<'a>(&'a Lockstep);
+
+    impl Drop for Member<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                self.0.broken.store(true, Relaxed);
+            }
+        }
+    }
+
+    /// The start: members join, the first one decides whether the team runs.
+    const PENDING: u8 = 0;
+    const GO: u8 = 1;
+    const ALONE: u8 = 2;
+    /// Set in `joined` once the first member stopped waiting: later members must not join.
+    const CLOSED: usize = 1 << (usize::BITS - 1);
+
+    /// Runs `member(u, lockstep)` for every `u` in `0..members` at the same time, each on its own
+    /// thread of the current rayon pool, the calling thread running member 0. Members wait for
+    /// each other with `lockstep.wait()`, so all of them must run at once: if the pool has not
+    /// started the others within [`START_TIMEOUT`], the calling thread runs `alone()` instead and
+    /// the members that had started return without running. `member` must not use rayon itself
+    /// (a member waiting in a join could pick up another member's start and wait for itself).
+    pub fn team<M, A>(members: usize, member: M, alone: A)
+    where
+        M: Fn(usize, &Lockstep) + Sync,
+        A: FnOnce() + Send,
+    {
+        team_with_timeout(members, START_TIMEOUT, member, alone)
+    }
+
+    pub(super) fn team_with_timeout<M, A>(members: usize, timeout: Duration, member: M, alone: A)
+    where
+        M: Fn(usize, &Lockstep) + Sync,
+        A: FnOnce() + Send,
+    {
+        let lockstep = Lockstep::new(members.max(1));
+        let (joined, decision) = (AtomicUsize::new(0), AtomicU8::new(PENDING));
+        let alone = Mutex::new(Some(alone));
+        let start = |u: usize| {
+            if u == 0 {
+                let deadline = Instant::now() + timeout;
+                loop {
+                    let j = joined.load(Acquire);
+                    if j == members - 1 {
+                        decision.store(GO, Release);
+                        break;
+                    }
+                    if Instant::now() >= deadline && joined.compare_exchange(j, j | CLOSED, AcqRel, Acquire).is_ok() {
+                        decision.store(ALONE, Release);
+                        let alone = alone.lock().unwrap_or_else(|e| e.into_inner()).take();
+                        if let Some(alone) = alone {
+                            alone();
+                        }
+                        return;
+                    }
+                    core::hint::spin_loop();
+                }
+            } else {
+                let mut j = joined.load(Acquire);
+                loop {
+                    if j & CLOSED != 0 {
+                        return;
+                    }
+                    match joined.compare_exchange_weak(j, j + 1, AcqRel, Acquire) {
+                        Ok(_) => break,
+                        Err(now) => j = now,
+                    }
+                }
+                loop {
+                    match decision.load(Acquire) {
+                        GO => break,
+                        ALONE => return,
+                        _ => core::hint::spin_loop(),
+                    }
+                }
+            }
+            let _member = Member(&lockstep);
+            member(u, &lockstep);
+        };
+        spread(0, members.max(1), &start);
+    }
+
+    /// Runs `f(u)` for `u` in `lo..hi`, halving the range with `rayon::join` (the caller's thread
+    /// takes the lowest `u`).
+    fn spread<F: Fn(usize) + Sync>(lo: usize, hi: usize, f: &F) {
+        if hi - lo <= 1 {
+            f(lo);
+            return;
+        }
+        let mid = lo + (hi - lo).div_ceil(2);
+        rayon::join(|| spread(lo, mid, f), || spread(mid, hi, f));
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use std::sync::atomic::AtomicU64;
+        use std::sync::mpsc;
+
+        /// Members see each other's writes after a `wait`, phase after phase.
+        #[test]
+        fn members_move_in_lockstep() {
+            for threads in [2usize, 3, 4] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let slots: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
+                let sums = Mutex::new(Vec::new());
+                pool.install(|| {
+                    team_with_timeout(
+                        threads,
+                        Duration::from_secs(60),
+                        |u, lockstep| {
+                            for phase in 1..=50u64 {
+                                slots[u].store(phase * 100 + u as u64, Relaxed);
+                                lockstep.wait();
+                                let seen: u64 = slots.iter().map(|s| s.load(Relaxed) / 100).sum();
+                                sums.lock().unwrap().push((phase, seen));
+                                lockstep.wait();
+                            }
+                        },
+                        || panic!("a free pool of {threads} threads must start the team"),
+                    )
+                });
+                let sums = sums.into_inner().unwrap();
+                assert_eq!(sums.len(), 50 * threads);
+                assert!(sums.iter().all(|&(phase, seen)| seen == phase * threads as u64), "{threads} threads");
+            }
+        }
+
+        /// A pool whose other thread is busy runs the pass alone rather than waiting forever.
+        #[test]
+        fn a_busy_pool_runs_alone() {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+            let (release, blocked) = mpsc::channel::<()>();
+            let (started, is_started) = mpsc::channel::<()>();
+            pool.spawn(move || {
+                started.send(()).unwrap();
+                blocked.recv().unwrap();
+            });
+            is_started.recv().unwrap();
+            let (ran, members) = (AtomicBool::new(false), AtomicUsize::new(0));
+            pool.install(|| {
+                team_with_timeout(2, Duration::from_millis(5), |_, _| _ = members.fetch_add(1, Relaxed), || ran.store(true, Relaxed))
+            });
+            release.send(()).unwrap();
+            assert!(ran.load(Relaxed));
+            assert_eq!(members.load(Relaxed), 0);
+        }
+
+        /// A member's panic reaches the caller instead of leaving the others waiting.
+        #[test]
+        fn a_panicking_member_does_not_hang_the_team() {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                pool.install(|| {
+                    team_with_timeout(
+                        2,
+                        Duration::from_secs(60),
+                        |u, lockstep| {
+                            if u == 1 {
+                                panic!("member 1 fails");
+                            }
+                            lockstep.wait();
+                        },
+                        || {},
+                    )
+                })
+            }));
+            assert!(result.is_err());
+        }
+    }
+}
+
 /// Timings of the parallel regions of `for_rows` (feature `region-stats`), summed over regions:
 /// where a region's wall time goes beyond its threads' work. `electra bench` prints them.
 #[cfg(feature = "region-stats")]
