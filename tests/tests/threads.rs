@@ -1,5 +1,7 @@
 //! Outputs are bit-identical whatever the thread count: threads split rows (GEMM rows, attention
-//! query rows, GELU and LayerNorm rows) and every row is computed by the same code.
+//! query rows, GELU and LayerNorm rows), or with one batch row and int8 weights attention's heads
+//! and the Q, K, V columns (`model::team`), and every row, column and head is computed by the
+//! same code.
 
 use electra_convert::{convert, Options, WeightType};
 use electra_engine::buffer::AlignedBytes;
@@ -16,6 +18,8 @@ fn run_with_threads(model: &Model<'_>, ids: &[u32], batch: usize, seq: usize, th
 }
 
 fn check(bytes: &AlignedBytes, batch: usize, seq: usize) {
+    // Teams of up to 4 members even on a 2-core machine (`model::team` caps them at the cores).
+    electra_engine::ops::parallel::assume_cores(4);
     let model = Model::from_bytes(bytes).unwrap();
     let v = model.config().vocab_size;
     let ids: Vec<u32> = (0..batch * seq).map(|i| (i as u32 * 7919 + 13) % v).collect();
@@ -45,6 +49,39 @@ fn electra_small_int8_is_thread_count_invariant() {
         // chunks of 16 rows with a partial last block.
         check(&bytes, 1, 77);
     }
+}
+
+/// With one batch row the layers run on a team of threads (`model::team`); when the pool's other
+/// thread is busy the team cannot start, and the calling thread runs every member's phases alone:
+/// the same bits, not a hang.
+#[test]
+fn a_busy_pool_gives_the_same_outputs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
+    if !dir.join("model.safetensors").is_file() {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return;
+    }
+    let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, WeightType::Int8)).unwrap().bytes);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let seq = 77;
+    let ids: Vec<u32> = (0..seq).map(|i| (i as u32 * 7919 + 13) % model.config().vocab_size).collect();
+    let one = run_with_threads(&model, &ids, 1, seq, 1);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let (release, blocked) = std::sync::mpsc::channel::<()>();
+    let (started, is_started) = std::sync::mpsc::channel::<()>();
+    pool.spawn(move || {
+        started.send(()).unwrap();
+        blocked.recv().unwrap();
+    });
+    is_started.recv().unwrap();
+    let mask = vec![1u32; seq];
+    let inputs = Inputs { input_ids: &ids, attention_mask: Some(&mask), token_type_ids: None, batch: 1, seq, choices: 1 };
+    let mut scratch = vec![0.0; model.scratch_len(1, seq, 0)];
+    let mut busy = vec![0.0; model.output_len(1, seq, 1)];
+    pool.install(|| model.forward(&inputs, &mut scratch, &mut busy)).unwrap();
+    release.send(()).unwrap();
+    assert!(one.iter().zip(&busy).all(|(a, b)| a.to_bits() == b.to_bits()), "a busy pool differs from 1 thread");
 }
 
 #[test]

@@ -36,6 +36,11 @@ pub fn forward(
     if layers == 0 {
         return Ok(());
     }
+    // Several threads on one batch row: a team that stays together for the whole pass.
+    #[cfg(feature = "std")]
+    if let Some(members) = super::team::members(w, inputs, cache.is_some(), observer.is_some()) {
+        return super::team::forward(w, inputs, bufs, members);
+    }
     let mut lw = w.layer(0)?;
     let in_region = layer::keys_in_region(c, inputs, cache.is_some());
     layer::project(&lw, c, tokens, in_region, bufs);

@@ -18,6 +18,9 @@
 //! cache, each thread also transposes its own keys (`keys_in_region`); otherwise `keys`
 //! transposes them all between the regions. A row's result does not depend on the split (tested
 //! for 1–4 threads).
+//!
+//! With `std`, several threads, one batch row, no cache and int8 Q, K and V, the encoder runs
+//! its layers on `team` instead: attention split by heads, threads kept across layers.
 
 use super::kv_cache::KvCache;
 use super::weights::LayerWeights;

@@ -14,6 +14,8 @@ pub mod heads;
 pub mod kv_cache;
 pub mod layer;
 pub mod scratch;
+#[cfg(feature = "std")]
+pub mod team;
 pub mod weights;
 
 use crate::config::{Config, Head};

@@ -1,0 +1,331 @@
+//! The encoder layers on a team of threads that stays together for the whole pass, attention
+//! split by heads and the rest by token rows (`std`, 2+ threads, one batch row, no cache,
+//! absolute positions, int8 Q, K and V). Member `u` of `n` owns heads `H_u` and token rows `R_u`:
+//!
+//! ```text
+//! per layer, member u:
+//!   q, k, v [T, H_u] = x·W{q,k,v}[H_u]ᵀ + b         all T rows: every member's quantized rows
+//!   ctx[T, H_u]      = attention of heads H_u         every query row against every key
+//!   ── wait for every member ──
+//!   a = LayerNorm(ctx[R_u]·Woᵀ + bo + x[R_u])         rows R_u: their context from every member
+//!   x = LayerNorm(act(a·Wiᵀ + bi)·W2ᵀ + b2 + a)
+//!   x[R_u] quantized for the next layer's Q, K, V
+//!   ── wait for every member ──
+//! ```
+//!
+//! Why not rows all the way (`layer::forward`, which the pass uses otherwise): there every thread
+//! reads the keys and values the other threads computed, from the other cores' caches (128 KiB
+//! per layer and thread at seq 128 with two threads), and the pass forks and joins once per
+//! layer. Here the keys and values of a head stay with the member that computed them; what
+//! crosses cores is the quantized layer input (T·H bytes) and the context of a member's rows, and
+//! the members wait for each other by spinning (`parallel::Lockstep`) instead of a fork and join.
+//! A member's Q, K and V projections read only its heads' weights.
+//!
+//! Every value is computed by the same code as with one thread: a GEMM's output rows and columns
+//! are independent (integer products, then a per-element epilogue), and so are attention's heads
+//! and query rows. The outputs are bit-identical whatever the thread count
+//! (`tests/tests/threads.rs`). If the pool cannot start every member at once (its threads are
+//! busy), the calling thread runs the members' phases one after the other (`parallel::team`).
+//!
+//! Buffers a member alone uses sit behind a `Mutex`, buffers one member writes and the others read
+//! after a wait behind an `RwLock`: uncontended, since the waits order the phases.
+
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use core::ops::Range;
+
+use super::weights::{LayerWeights, Linear, Matrix, Weights};
+use super::{attention, feed_forward, Inputs, Scratch};
+use crate::config::{Config, PositionEmbeddingType};
+use crate::kernels::float::generic::{self, kt_len, KEY_BLOCK};
+use crate::kernels::Kernels;
+use crate::ops::linear::{self, Prepared, QuantBuf};
+use crate::ops::parallel::{self, Lockstep};
+use crate::Error;
+
+/// Row ranges start at multiples of 16 rows, the AMX kernel's row block.
+const ALIGN: usize = KEY_BLOCK;
+
+/// The members a pass runs its layers with, or `None` when it runs them layer by layer
+/// (`layer::forward`): one thread, several batch rows, a cache, relative positions, an observer,
+/// Q, K or V not packed int8, heads whose columns do not start on a 16-channel panel, or too
+/// little work to split. At most one member per head, and per core.
+pub fn members(w: &Weights<'_>, inputs: &Inputs<'_>, cached: bool, observed: bool) -> Option<usize> {
+    let c = &w.config;
+    let n = parallel::threads().min(parallel::cores()).min(c.num_attention_heads as usize);
+    if n < 2 || inputs.batch != 1 || cached || observed || c.position_embedding_type != PositionEmbeddingType::Absolute {
+        return None;
+    }
+    let (h, i, t) = (c.hidden_size as usize, c.intermediate_size as usize, inputs.seq);
+    if !c.head_dim().is_multiple_of(crate::kernels::pack::PANEL_N) || t < n || !parallel::splits(t, 2 * t * h + (h + 2 * i) * h + 3 * h * h) {
+        return None;
+    }
+    // Every layer's Q, K and V are packed int8 and split at every member's heads (a member's
+    // projections read the other members' rows quantized, and `heads` takes these column ranges).
+    let heads = c.num_attention_heads as usize;
+    let splits_at_heads = |lin: &Linear<'_>| {
+        matches!(lin.weight, Matrix::I8 { packed: true, .. })
+            && lin.in_features == h
+            && (0..n).all(|u| {
+                let cols = head_columns(heads, c.head_dim(), n, u);
+                lin.columns(cols.start, cols.end).is_some()
+            })
+    };
+    for l in 0..c.num_hidden_layers as usize {
+        let lw = w.layer(l).ok()?;
+        if ![lw.query, lw.key, lw.value].iter().all(splits_at_heads) {
+            return None;
+        }
+    }
+    Some(n)
+}
+
+/// Member `u`'s output columns of Q, K and V: its heads' (`heads·u/n..heads·(u+1)/n`) `D` columns
+/// each.
+fn head_columns(heads: usize, d: usize, n: usize, u: usize) -> Range<usize> {
+    heads * u / n * d..heads * (u + 1) / n * d
+}
+
+/// What member `u` alone uses while it computes its heads.
+struct HeadBufs<'s> {
+    /// [T, H_u] its heads' queries, keys and values.
+    q: &'s mut [f32],
+    k: &'s mut [f32],
+    v: &'s mut [f32],
+    /// Its keys transposed (`kt_len(H_u, T)`).
+    kt: &'s mut [f32],
+    /// Probabilities of a block of query rows.
+    scores: &'s mut [f32],
+}
+
+/// What member `u` alone uses while it computes its rows.
+struct RowBufs<'s> {
+    /// [R_u, H] hidden states and the attention block's output.
+    x: &'s mut [f32],
+    a: &'s mut [f32],
+    /// [R_u, I] the FFN's intermediate rows (first the gathered context).
+    work: &'s mut [f32],
+}
+
+/// Member `u`'s int8 room: its quantized rows of the layer input (first `R_u·H` bytes, read by
+/// every member), then scratch for the quantizations of its rows.
+struct QuantRows<'s> {
+    q: &'s mut [i8],
+    scales: &'s mut [f32],
+}
+
+struct Team<'s, 'w> {
+    c: &'w Config,
+    layers: Vec<LayerWeights<'w>>,
+    kernels: Kernels,
+    /// Token rows T (= keys), hidden size, head size.
+    t: usize,
+    h: usize,
+    d: usize,
+    allowed: &'s [f32],
+    /// Member `u`'s token rows and output columns (its heads' `head·D..`).
+    rows: Vec<Range<usize>>,
+    cols: Vec<Range<usize>>,
+    heads: Vec<Mutex<HeadBufs<'s>>>,
+    row_bufs: Vec<Mutex<RowBufs<'s>>>,
+    quant: Vec<RwLock<QuantRows<'s>>>,
+    /// [T, H_u] the context of member `u`'s heads.
+    ctx: Vec<RwLock<&'s mut [f32]>>,
+}
+
+/// Runs every layer on `bufs.x` with `members` threads (from [`members`]).
+pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, members: usize) -> Result<(), Error> {
+    let c = &w.config;
+    let layers = (0..c.num_hidden_layers as usize).map(|l| w.layer(l)).collect::<Result<Vec<_>, _>>()?;
+    if layers.is_empty() {
+        return Ok(());
+    }
+    let team = Team::new(c, layers, inputs, bufs, members);
+    let (team, n) = (&team, members);
+    parallel::team(
+        n,
+        |u, lockstep| team.member(u, lockstep),
+        || {
+            // The pool could not start the others: the same phases, one member after another.
+            (0..n).for_each(|u| team.quantize_rows(u, 0));
+            for l in 0..team.layers.len() {
+                (0..n).for_each(|u| team.heads(u, l));
+                (0..n).for_each(|u| team.rows(u, l));
+            }
+        },
+    );
+    Ok(())
+}
+
+/// Splits `s` into consecutive parts of the given lengths.
+fn parts<T>(mut s: &mut [T], lens: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+    let mut out = Vec::new();
+    for len in lens {
+        let (head, rest) = core::mem::take(&mut s).split_at_mut(len);
+        out.push(head);
+        s = rest;
+    }
+    out
+}
+
+fn lock<'a, T>(m: &'a Mutex<T>) -> MutexGuard<'a, T> {
+    // A poisoned lock means another member panicked, which the pass reports; no value read here
+    // is returned then.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<'a, T>(l: &'a RwLock<T>) -> RwLockReadGuard<'a, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<'a, T>(l: &'a RwLock<T>) -> RwLockWriteGuard<'a, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<'s, 'w> Team<'s, 'w> {
+    fn new(c: &'w Config, layers: Vec<LayerWeights<'w>>, inputs: &Inputs<'_>, bufs: &'s mut Scratch<'_>, n: usize) -> Self {
+        let (t, h, i) = (inputs.seq, c.hidden_size as usize, c.intermediate_size as usize);
+        let (heads, d) = (c.num_attention_heads as usize, c.head_dim());
+        let (qw, kernels) = (bufs.quant_width(t), bufs.quant.kernels);
+        let per = t.div_ceil(n).div_ceil(ALIGN) * ALIGN;
+        let rows: Vec<_> = (0..n).map(|u| (u * per).min(t)..((u + 1) * per).min(t)).collect();
+        let cols: Vec<_> = (0..n).map(|u| head_columns(heads, d, n, u)).collect();
+        // The key mask (`attention::keys` without a cache): 1.0 where a key may be attended.
+        let allowed = &mut bufs.allowed[..t];
+        for (j, a) in allowed.iter_mut().enumerate() {
+            *a = if inputs.attention_mask.is_none_or(|m| m[j] != 0) { 1.0 } else { 0.0 };
+        }
+        let by_cols = |f: &dyn Fn(usize) -> usize| cols.iter().map(|r| f(r.len())).collect::<Vec<_>>();
+        let by_rows = |width: usize| rows.iter().map(|r| r.len() * width).collect::<Vec<_>>();
+        // Each member attends in blocks of T/n query rows.
+        let block = t / n * t;
+        let mut q = parts(&mut bufs.q[..], by_cols(&|w| t * w).into_iter());
+        let mut k = parts(&mut bufs.k[..], by_cols(&|w| t * w).into_iter());
+        let mut v = parts(&mut bufs.v[..], by_cols(&|w| t * w).into_iter());
+        let mut kt = parts(&mut bufs.kt[..], by_cols(&|w| kt_len(w, t)).into_iter());
+        let mut scores = parts(&mut bufs.scores[..], (0..n).map(|_| block));
+        let ctx = parts(&mut bufs.ctx[..], by_cols(&|w| t * w).into_iter());
+        let mut x = parts(&mut bufs.x[..], by_rows(h).into_iter());
+        let mut a = parts(&mut bufs.a[..], by_rows(h).into_iter());
+        let mut work = parts(&mut bufs.work[..], by_rows(i).into_iter());
+        let mut quant_q = parts(&mut bufs.quant.q[..], by_rows(qw).into_iter());
+        let mut quant_s = parts(&mut bufs.quant.scales[..], by_rows(1).into_iter());
+        let mut head_bufs = Vec::with_capacity(n);
+        let mut row_bufs = Vec::with_capacity(n);
+        let mut quant = Vec::with_capacity(n);
+        // Taken from the back so that `pop` hands out member n-1 first.
+        for _ in 0..n {
+            let (q, k, v, kt, scores) = (q.pop(), k.pop(), v.pop(), kt.pop(), scores.pop());
+            let (x, a, work, qq, qs) = (x.pop(), a.pop(), work.pop(), quant_q.pop(), quant_s.pop());
+            let take = |s: Option<&'s mut [f32]>| s.unwrap_or_default();
+            head_bufs.push(Mutex::new(HeadBufs { q: take(q), k: take(k), v: take(v), kt: take(kt), scores: take(scores) }));
+            row_bufs.push(Mutex::new(RowBufs { x: take(x), a: take(a), work: take(work) }));
+            quant.push(RwLock::new(QuantRows { q: qq.unwrap_or_default(), scales: take(qs) }));
+        }
+        head_bufs.reverse();
+        row_bufs.reverse();
+        quant.reverse();
+        Team {
+            c,
+            layers,
+            kernels,
+            t,
+            h,
+            d,
+            allowed,
+            rows,
+            cols,
+            heads: head_bufs,
+            row_bufs,
+            quant,
+            ctx: ctx.into_iter().map(RwLock::new).collect(),
+        }
+    }
+
+    /// Member `u`'s whole pass, in lockstep with the others.
+    fn member(&self, u: usize, lockstep: &Lockstep) {
+        self.quantize_rows(u, 0);
+        lockstep.wait();
+        for l in 0..self.layers.len() {
+            self.heads(u, l);
+            lockstep.wait();
+            self.rows(u, l);
+            if l + 1 < self.layers.len() {
+                lockstep.wait();
+            }
+        }
+    }
+
+    /// Quantizes member `u`'s rows of `x` for layer `l`'s Q, K and V (which share their input).
+    fn quantize_rows(&self, u: usize, l: usize) {
+        let rb = lock(&self.row_bufs[u]);
+        let mut qr = write(&self.quant[u]);
+        self.quantize_for(l, &rb.x[..self.rows[u].len() * self.h], &mut qr);
+    }
+
+    /// `x` (rows of H) quantized into `qr` for layer `l`'s Q, K and V.
+    fn quantize_for(&self, l: usize, x: &[f32], qr: &mut QuantRows<'_>) {
+        let (lw, h) = (&self.layers[l], self.h);
+        let mut buf = QuantBuf { q: &mut *qr.q, scales: &mut *qr.scales, kernels: self.kernels };
+        linear::prepare(x, x.len() / h, h, &[&lw.query, &lw.key, &lw.value], &mut buf);
+    }
+
+    /// Layer `l`'s Q, K and V of member `u`'s heads for every row, then their attention.
+    fn heads(&self, u: usize, l: usize) {
+        let (lw, c, h, t, d) = (&self.layers[l], self.c, self.h, self.t, self.d);
+        let cols = self.cols[u].clone();
+        let cw = cols.len();
+        let mut hb = lock(&self.heads[u]);
+        let hb = &mut *hb;
+        let part = |lin: &Linear<'w>| lin.columns(cols.start, cols.end).expect("`members` checked every layer's column ranges");
+        let (wq, wk, wv) = (part(&lw.query), part(&lw.key), part(&lw.value));
+        for (s, r) in self.rows.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
+            let qr = read(&self.quant[s]);
+            let input = Prepared::quantized(&qr.q[..], &qr.scales[..], r.len(), h, self.kernels);
+            let span = r.start * cw..r.end * cw;
+            linear::linear_rows(&input, &wq, &mut hb.q[span.clone()]);
+            linear::linear_rows(&input, &wk, &mut hb.k[span.clone()]);
+            linear::linear_rows(&input, &wv, &mut hb.v[span]);
+        }
+        self.kernels.keys_blocked(&hb.k[..t * cw], cw, &mut hb.kt[..kt_len(cw, t)]);
+        let mut ctx = write(&self.ctx[u]);
+        let scale = 1.0 / libm::sqrtf(d as f32);
+        let block = (hb.scores.len() / t).max(1);
+        for i0 in (0..t).step_by(block) {
+            let i1 = (i0 + block).min(t);
+            // The causal rule (`attention::attend`): the query at position i sees keys j ≤ i.
+            let limit = if c.is_decoder { i0 + 1 } else { t };
+            let a = generic::Attention { q: &hb.q[i0 * cw..i1 * cw], kt: &hb.kt[..], v: &hb.v[..t * cw], h: cw, d, kv_len: t, scale, allowed: self.allowed, limit, causal: c.is_decoder };
+            self.kernels.attend(&a, &mut hb.scores[..(i1 - i0) * t], &mut ctx[i0 * cw..i1 * cw]);
+        }
+    }
+
+    /// Layer `l` for member `u`'s rows after attention: the output projection and LayerNorm, the
+    /// FFN and LayerNorm, and the quantization of the result for the next layer.
+    fn rows(&self, u: usize, l: usize) {
+        let (lw, c, h) = (&self.layers[l], self.c, self.h);
+        let r = self.rows[u].clone();
+        let nr = r.len();
+        if nr == 0 {
+            return;
+        }
+        let mut rb = lock(&self.row_bufs[u]);
+        let rb = &mut *rb;
+        // The context of these rows, from every member's heads.
+        for (s, cols) in self.cols.iter().enumerate() {
+            let ctx = read(&self.ctx[s]);
+            let w = cols.len();
+            for (row, dst) in rb.work.chunks_exact_mut(h).take(nr).enumerate() {
+                dst[cols.clone()].copy_from_slice(&ctx[(r.start + row) * w..(r.start + row + 1) * w]);
+            }
+        }
+        let mut qr = write(&self.quant[u]);
+        let qr = &mut *qr;
+        let mut quant = QuantBuf { q: &mut *qr.q, scales: &mut *qr.scales, kernels: self.kernels };
+        attention::output(lw, c, &rb.work[..nr * h], &rb.x[..], &mut rb.a[..], &mut quant);
+        feed_forward::forward(lw, c, &rb.a[..], &mut rb.work[..], &mut rb.x[..], &mut quant);
+        if l + 1 < self.layers.len() {
+            self.quantize_for(l + 1, &rb.x[..], qr);
+        }
+    }
+}
