@@ -182,7 +182,12 @@ pub fn output(lw: &LayerWeights<'_>, c: &Config, ctx: &[f32], x: &[f32], a: &mut
     let h = c.hidden_size as usize;
     let rows = a.len() / h;
     let input = linear::prepare(ctx, rows, h, &[&lw.attention_output], quant);
-    linear::linear_rows(&input, &lw.attention_output, a);
+    output_prepared(lw, c, &input, x, a);
+}
+
+/// `output` on the context already prepared for `Wo` (`linear::prepare`).
+pub fn output_prepared(lw: &LayerWeights<'_>, c: &Config, ctx: &linear::Prepared<'_>, x: &[f32], a: &mut [f32]) {
+    linear::linear_rows(ctx, &lw.attention_output, a);
     let ln = &lw.attention_layer_norm;
-    quant.kernels.add_layer_norm(a, x, ln.weight, ln.bias, c.layer_norm_eps as f32);
+    ctx.kernels.add_layer_norm(a, x, ln.weight, ln.bias, c.layer_norm_eps as f32);
 }

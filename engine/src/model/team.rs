@@ -311,18 +311,24 @@ impl<'s, 'w> Team<'s, 'w> {
         }
         let mut rb = lock(&self.row_bufs[u]);
         let rb = &mut *rb;
-        // The context of these rows, from every member's heads.
-        for (s, cols) in self.cols.iter().enumerate() {
-            let ctx = read(&self.ctx[s]);
-            let w = cols.len();
-            for (row, dst) in rb.work.chunks_exact_mut(h).take(nr).enumerate() {
-                dst[cols.clone()].copy_from_slice(&ctx[(r.start + row) * w..(r.start + row + 1) * w]);
-            }
-        }
         let mut qr = write(&self.quant[u]);
         let qr = &mut *qr;
         let mut quant = QuantBuf { q: &mut *qr.q, scales: &mut *qr.scales, kernels: self.kernels };
-        attention::output(lw, c, &rb.work[..nr * h], &rb.x[..], &mut rb.a[..], &mut quant);
+        {
+            // The context of these rows, gathered from every member's heads a few rows at a time
+            // and quantized for `Wo` while they are in L1 (`prepare_mapped`).
+            let ctx: Vec<_> = self.ctx.iter().map(read).collect();
+            let mut row = r.start;
+            let input = linear::prepare_mapped(&mut rb.work[..nr * h], nr, h, &[&lw.attention_output], &mut quant, |group| {
+                for dst in group.chunks_exact_mut(h) {
+                    for (part, cols) in ctx.iter().zip(&self.cols) {
+                        dst[cols.clone()].copy_from_slice(&part[row * cols.len()..(row + 1) * cols.len()]);
+                    }
+                    row += 1;
+                }
+            });
+            attention::output_prepared(lw, c, &input, &rb.x[..], &mut rb.a[..]);
+        }
         feed_forward::forward(lw, c, &rb.a[..], &mut rb.work[..], &mut rb.x[..], &mut quant);
         if l + 1 < self.layers.len() {
             self.quantize_for(l + 1, &rb.x[..], qr);
