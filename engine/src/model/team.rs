@@ -28,7 +28,9 @@
 //! busy), the calling thread runs the members' phases one after the other (`parallel::team`).
 //!
 //! Buffers a member alone uses sit behind a `Mutex`, buffers one member writes and the others read
-//! after a wait behind an `RwLock`: uncontended, since the waits order the phases.
+//! after a wait behind an `RwLock` (the layer input, which each member copies its rows into, is
+//! one buffer, so that a member's Q, K and V are one GEMM each over all rows): uncontended but
+//! for those copies, since the waits order the phases.
 
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -105,11 +107,14 @@ struct RowBufs<'s> {
     a: &'s mut [f32],
     /// [R_u, I] the FFN's intermediate rows (first the gathered context).
     work: &'s mut [f32],
+    /// Room for the quantizations of these rows.
+    q: &'s mut [i8],
+    scales: &'s mut [f32],
 }
 
-/// Member `u`'s int8 room: its quantized rows of the layer input (first `R_u·H` bytes, read by
-/// every member), then scratch for the quantizations of its rows.
-struct QuantRows<'s> {
+/// The layer input quantized for Q, K and V: [T, H] bytes and [T] scales, each member writing its
+/// rows, then every member reading all of them.
+struct LayerInput<'s> {
     q: &'s mut [i8],
     scales: &'s mut [f32],
 }
@@ -128,7 +133,7 @@ struct Team<'s, 'w> {
     cols: Vec<Range<usize>>,
     heads: Vec<Mutex<HeadBufs<'s>>>,
     row_bufs: Vec<Mutex<RowBufs<'s>>>,
-    quant: Vec<RwLock<QuantRows<'s>>>,
+    input: RwLock<LayerInput<'s>>,
     /// [T, H_u] the context of member `u`'s heads.
     ctx: Vec<RwLock<&'s mut [f32]>>,
 }
@@ -212,19 +217,18 @@ impl<'s, 'w> Team<'s, 'w> {
         let mut quant_s = parts(&mut bufs.quant.scales[..], by_rows(1).into_iter());
         let mut head_bufs = Vec::with_capacity(n);
         let mut row_bufs = Vec::with_capacity(n);
-        let mut quant = Vec::with_capacity(n);
         // Taken from the back so that `pop` hands out member n-1 first.
         for _ in 0..n {
             let (q, k, v, kt, scores) = (q.pop(), k.pop(), v.pop(), kt.pop(), scores.pop());
             let (x, a, work, qq, qs) = (x.pop(), a.pop(), work.pop(), quant_q.pop(), quant_s.pop());
             let take = |s: Option<&'s mut [f32]>| s.unwrap_or_default();
             head_bufs.push(Mutex::new(HeadBufs { q: take(q), k: take(k), v: take(v), kt: take(kt), scores: take(scores) }));
-            row_bufs.push(Mutex::new(RowBufs { x: take(x), a: take(a), work: take(work) }));
-            quant.push(RwLock::new(QuantRows { q: qq.unwrap_or_default(), scales: take(qs) }));
+            row_bufs.push(Mutex::new(RowBufs { x: take(x), a: take(a), work: take(work), q: qq.unwrap_or_default(), scales: take(qs) }));
         }
         head_bufs.reverse();
         row_bufs.reverse();
-        quant.reverse();
+        // The spare buffers of the layer-by-layer pass (`layer::NextKeys::Spare`), unused here.
+        let input = LayerInput { q: &mut bytemuck::cast_slice_mut(&mut bufs.k_next[..(t * h).div_ceil(4)])[..t * h], scales: &mut bufs.v_next[..t] };
         Team {
             c,
             layers,
@@ -237,7 +241,7 @@ impl<'s, 'w> Team<'s, 'w> {
             cols,
             heads: head_bufs,
             row_bufs,
-            quant,
+            input: RwLock::new(input),
             ctx: ctx.into_iter().map(RwLock::new).collect(),
         }
     }
@@ -256,18 +260,21 @@ impl<'s, 'w> Team<'s, 'w> {
         }
     }
 
-    /// Quantizes member `u`'s rows of `x` for layer `l`'s Q, K and V (which share their input).
+    /// Quantizes member `u`'s rows of `x` for layer `l`'s Q, K and V.
     fn quantize_rows(&self, u: usize, l: usize) {
-        let rb = lock(&self.row_bufs[u]);
-        let mut qr = write(&self.quant[u]);
-        self.quantize_for(l, &rb.x[..self.rows[u].len() * self.h], &mut qr);
+        let mut rb = lock(&self.row_bufs[u]);
+        self.quantize_for(u, l, &mut rb);
     }
 
-    /// `x` (rows of H) quantized into `qr` for layer `l`'s Q, K and V.
-    fn quantize_for(&self, l: usize, x: &[f32], qr: &mut QuantRows<'_>) {
-        let (lw, h) = (&self.layers[l], self.h);
-        let mut buf = QuantBuf { q: &mut *qr.q, scales: &mut *qr.scales, kernels: self.kernels };
-        linear::prepare(x, x.len() / h, h, &[&lw.query, &lw.key, &lw.value], &mut buf);
+    /// Member `u`'s rows of `x` quantized for layer `l`'s Q, K and V (which share their input)
+    /// into its own room, then copied into the layer input every member reads.
+    fn quantize_for(&self, u: usize, l: usize, rb: &mut RowBufs<'_>) {
+        let (lw, h, r) = (&self.layers[l], self.h, self.rows[u].clone());
+        let mut buf = QuantBuf { q: &mut *rb.q, scales: &mut *rb.scales, kernels: self.kernels };
+        linear::prepare(&rb.x[..r.len() * h], r.len(), h, &[&lw.query, &lw.key, &lw.value], &mut buf);
+        let mut input = write(&self.input);
+        input.q[r.start * h..r.end * h].copy_from_slice(&rb.q[..r.len() * h]);
+        input.scales[r.clone()].copy_from_slice(&rb.scales[..r.len()]);
     }
 
     /// Layer `l`'s Q, K and V of member `u`'s heads for every row, then their attention.
@@ -279,13 +286,12 @@ impl<'s, 'w> Team<'s, 'w> {
         let hb = &mut *hb;
         let part = |lin: &Linear<'w>| lin.columns(cols.start, cols.end).expect("`members` checked every layer's column ranges");
         let (wq, wk, wv) = (part(&lw.query), part(&lw.key), part(&lw.value));
-        for (s, r) in self.rows.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
-            let qr = read(&self.quant[s]);
-            let input = Prepared::quantized(&qr.q[..], &qr.scales[..], r.len(), h, self.kernels);
-            let span = r.start * cw..r.end * cw;
-            linear::linear_rows(&input, &wq, &mut hb.q[span.clone()]);
-            linear::linear_rows(&input, &wk, &mut hb.k[span.clone()]);
-            linear::linear_rows(&input, &wv, &mut hb.v[span]);
+        {
+            let x = read(&self.input);
+            let input = Prepared::quantized(&x.q[..], &x.scales[..], t, h, self.kernels);
+            linear::linear_rows(&input, &wq, &mut hb.q[..t * cw]);
+            linear::linear_rows(&input, &wk, &mut hb.k[..t * cw]);
+            linear::linear_rows(&input, &wv, &mut hb.v[..t * cw]);
         }
         self.kernels.keys_blocked(&hb.k[..t * cw], cw, &mut hb.kt[..kt_len(cw, t)]);
         let mut ctx = write(&self.ctx[u]);
@@ -311,10 +317,8 @@ impl<'s, 'w> Team<'s, 'w> {
         }
         let mut rb = lock(&self.row_bufs[u]);
         let rb = &mut *rb;
-        let mut qr = write(&self.quant[u]);
-        let qr = &mut *qr;
-        let mut quant = QuantBuf { q: &mut *qr.q, scales: &mut *qr.scales, kernels: self.kernels };
         {
+            let mut quant = QuantBuf { q: &mut *rb.q, scales: &mut *rb.scales, kernels: self.kernels };
             // The context of these rows, gathered from every member's heads a few rows at a time
             // and quantized for `Wo` while they are in L1 (`prepare_mapped`).
             let ctx: Vec<_> = self.ctx.iter().map(read).collect();
@@ -328,10 +332,10 @@ impl<'s, 'w> Team<'s, 'w> {
                 }
             });
             attention::output_prepared(lw, c, &input, &rb.x[..], &mut rb.a[..]);
+            feed_forward::forward(lw, c, &rb.a[..], &mut rb.work[..], &mut rb.x[..], &mut quant);
         }
-        feed_forward::forward(lw, c, &rb.a[..], &mut rb.work[..], &mut rb.x[..], &mut quant);
         if l + 1 < self.layers.len() {
-            self.quantize_for(l + 1, &rb.x[..], qr);
+            self.quantize_for(u, l + 1, rb);
         }
     }
 }
