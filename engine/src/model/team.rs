@@ -39,14 +39,16 @@ use core::ops::Range;
 use super::weights::{LayerWeights, Linear, Matrix, Weights};
 use super::{attention, feed_forward, Inputs, Scratch};
 use crate::config::{Config, PositionEmbeddingType};
-use crate::kernels::float::generic::{self, kt_len, KEY_BLOCK};
+use crate::kernels::float::generic::{self, kt_len};
 use crate::kernels::Kernels;
 use crate::ops::linear::{self, Prepared, QuantBuf};
 use crate::ops::parallel::{self, Lockstep};
 use crate::Error;
 
-/// Row ranges start at multiples of 16 rows, the AMX kernel's row block.
-const ALIGN: usize = KEY_BLOCK;
+/// Row ranges start at multiples of 8 rows (the AVX-512 kernel's row block; AMX runs blocks of
+/// 16 and 32 rows, and a range's last rows in a partial one). Keys need no alignment here: a
+/// member transposes its heads' keys for all rows.
+const ALIGN: usize = 8;
 
 /// The members a pass runs its layers with, or `None` when it runs them layer by layer
 /// (`layer::forward`): one thread, several batch rows, a cache, relative positions, an observer,
