@@ -84,6 +84,43 @@ fn a_busy_pool_gives_the_same_outputs() {
     assert!(one.iter().zip(&busy).all(|(a, b)| a.to_bits() == b.to_bits()), "a busy pool differs from 1 thread");
 }
 
+/// Passes run from inside a parallel iterator (several inputs at once on one pool): the team
+/// either starts or steps aside (`parallel::pool_seems_free`, then the start timeout), and every
+/// output is the 1-thread one.
+#[test]
+fn passes_inside_a_parallel_iterator_give_the_same_outputs() {
+    use rayon::prelude::*;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
+    if !dir.join("model.safetensors").is_file() {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return;
+    }
+    let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, WeightType::Int8)).unwrap().bytes);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let seq = 64;
+    let v = model.config().vocab_size;
+    let inputs: Vec<Vec<u32>> = (0..6u32).map(|s| (0..seq as u32).map(|i| (i * 7919 + 13 + s * 101) % v).collect()).collect();
+    let one: Vec<Vec<f32>> = inputs.iter().map(|ids| run_with_threads(&model, ids, 1, seq, 1)).collect();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let many: Vec<Vec<f32>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|ids| {
+                let mask = vec![1u32; seq];
+                let inputs = Inputs { input_ids: ids, attention_mask: Some(&mask), token_type_ids: None, batch: 1, seq, choices: 1 };
+                let mut scratch = vec![0.0; model.scratch_len(1, seq, 0)];
+                let mut out = vec![0.0; model.output_len(1, seq, 1)];
+                model.forward(&inputs, &mut scratch, &mut out).unwrap();
+                out
+            })
+            .collect()
+    });
+    for (a, b) in one.iter().zip(&many) {
+        assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "a pass inside par_iter differs from 1 thread");
+    }
+}
+
 #[test]
 fn fixtures_are_thread_count_invariant() {
     for fx in electra_tests::manifest().into_iter().filter(|f| f.expect_error.is_none() && f.head != "multiple_choice") {

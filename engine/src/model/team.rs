@@ -52,12 +52,13 @@ const ALIGN: usize = 8;
 
 /// The members a pass runs its layers with, or `None` when it runs them layer by layer
 /// (`layer::forward`): one thread, several batch rows, a cache, relative positions, an observer,
-/// Q, K or V not packed int8, heads whose columns do not start on a 16-channel panel, or too
-/// little work to split. At most one member per head, and per core.
+/// Q, K or V not packed int8, heads whose columns do not start on a 16-channel panel, too little
+/// work to split, or a pool busy with other work (`parallel::pool_seems_free`: a layer-by-layer
+/// pass shares the threads through rayon's joins). At most one member per head, and per core.
 pub fn members(w: &Weights<'_>, inputs: &Inputs<'_>, cached: bool, observed: bool) -> Option<usize> {
     let c = &w.config;
     let n = parallel::threads().min(parallel::cores()).min(c.num_attention_heads as usize);
-    if n < 2 || inputs.batch != 1 || cached || observed || c.position_embedding_type != PositionEmbeddingType::Absolute {
+    if n < 2 || inputs.batch != 1 || cached || observed || c.position_embedding_type != PositionEmbeddingType::Absolute || !parallel::pool_seems_free() {
         return None;
     }
     let (h, i, t) = (c.hidden_size as usize, c.intermediate_size as usize, inputs.seq);

@@ -155,7 +155,7 @@ where
 /// lockstep (`model::team`): [`team`] starts it, [`Lockstep::wait`] separates the phases. Only
 /// with `std`.
 #[cfg(feature = "std")]
-pub use team::{assume_cores, cores, team, Lockstep};
+pub use team::{assume_cores, cores, pool_seems_free, team, Lockstep};
 
 #[cfg(feature = "std")]
 mod team {
@@ -220,6 +220,14 @@ mod team {
     }
 
     static ASSUMED_CORES: AtomicUsize = AtomicUsize::new(0);
+
+    /// Whether a [`team`] started here can expect the pool's other threads to be free: not when
+    /// the calling worker has tasks of its own queued (a pass run from inside a parallel
+    /// iterator, say), whose siblings are then likely keeping the other threads busy. A team
+    /// that finds them busy anyway waits [`START_TIMEOUT`] and runs alone.
+    pub fn pool_seems_free() -> bool {
+        rayon_core::current_thread_has_pending_tasks() != Some(true)
+    }
 
     /// Makes [`cores`] return `n` (0: the real count again), so that tests on a small machine run
     /// teams of more members than it has cores (slowly: members wait for cores, but the same
