@@ -54,11 +54,14 @@ const ALIGN: usize = 8;
 /// (`layer::forward`): one thread, several batch rows, a cache, relative positions, an observer,
 /// Q, K or V not packed int8, heads whose columns do not start on a 16-channel panel, too little
 /// work to split, or a pool busy with other work (`parallel::pool_seems_free`: a layer-by-layer
-/// pass shares the threads through rayon's joins). At most one member per head, and per core.
+/// pass shares the threads through rayon's joins), or more threads than heads. One member per
+/// thread, at most one per core.
 pub fn members(w: &Weights<'_>, inputs: &Inputs<'_>, cached: bool, observed: bool) -> Option<usize> {
     let c = &w.config;
-    let n = parallel::threads().min(parallel::cores()).min(c.num_attention_heads as usize);
-    if n < 2 || inputs.batch != 1 || cached || observed || c.position_embedding_type != PositionEmbeddingType::Absolute || !parallel::pool_seems_free() {
+    // As many members as threads (and cores): with more threads than heads, splitting rows
+    // keeps every thread busy.
+    let n = parallel::threads().min(parallel::cores());
+    if n < 2 || n > c.num_attention_heads as usize || inputs.batch != 1 || cached || observed || c.position_embedding_type != PositionEmbeddingType::Absolute || !parallel::pool_seems_free() {
         return None;
     }
     let (h, i, t) = (c.hidden_size as usize, c.intermediate_size as usize, inputs.seq);
