@@ -210,29 +210,21 @@ impl<'s, 'w> Team<'s, 'w> {
         let by_rows = |width: usize| rows.iter().map(|r| r.len() * width).collect::<Vec<_>>();
         // Each member attends in blocks of T/n query rows.
         let block = t / n * t;
-        let mut q = parts(&mut bufs.q[..], by_cols(&|w| t * w).into_iter());
-        let mut k = parts(&mut bufs.k[..], by_cols(&|w| t * w).into_iter());
-        let mut v = parts(&mut bufs.v[..], by_cols(&|w| t * w).into_iter());
-        let mut kt = parts(&mut bufs.kt[..], by_cols(&|w| kt_len(w, t)).into_iter());
-        let mut scores = parts(&mut bufs.scores[..], (0..n).map(|_| block));
+        let q = parts(&mut bufs.q[..], by_cols(&|w| t * w).into_iter());
+        let k = parts(&mut bufs.k[..], by_cols(&|w| t * w).into_iter());
+        let v = parts(&mut bufs.v[..], by_cols(&|w| t * w).into_iter());
+        let kt = parts(&mut bufs.kt[..], by_cols(&|w| kt_len(w, t)).into_iter());
+        let scores = parts(&mut bufs.scores[..], (0..n).map(|_| block));
         let ctx = parts(&mut bufs.ctx[..], by_cols(&|w| t * w).into_iter());
-        let mut x = parts(&mut bufs.x[..], by_rows(h).into_iter());
-        let mut a = parts(&mut bufs.a[..], by_rows(h).into_iter());
-        let mut work = parts(&mut bufs.work[..], by_rows(i).into_iter());
-        let mut quant_q = parts(&mut bufs.quant.q[..], by_rows(qw).into_iter());
-        let mut quant_s = parts(&mut bufs.quant.scales[..], by_rows(1).into_iter());
-        let mut head_bufs = Vec::with_capacity(n);
-        let mut row_bufs = Vec::with_capacity(n);
-        // Taken from the back so that `pop` hands out member n-1 first.
-        for _ in 0..n {
-            let (q, k, v, kt, scores) = (q.pop(), k.pop(), v.pop(), kt.pop(), scores.pop());
-            let (x, a, work, qq, qs) = (x.pop(), a.pop(), work.pop(), quant_q.pop(), quant_s.pop());
-            let take = |s: Option<&'s mut [f32]>| s.unwrap_or_default();
-            head_bufs.push(Mutex::new(HeadBufs { q: take(q), k: take(k), v: take(v), kt: take(kt), scores: take(scores) }));
-            row_bufs.push(Mutex::new(RowBufs { x: take(x), a: take(a), work: take(work), q: qq.unwrap_or_default(), scales: take(qs) }));
-        }
-        head_bufs.reverse();
-        row_bufs.reverse();
+        let x = parts(&mut bufs.x[..], by_rows(h).into_iter());
+        let a = parts(&mut bufs.a[..], by_rows(h).into_iter());
+        let work = parts(&mut bufs.work[..], by_rows(i).into_iter());
+        let quant_q = parts(&mut bufs.quant.q[..], by_rows(qw).into_iter());
+        let quant_s = parts(&mut bufs.quant.scales[..], by_rows(1).into_iter());
+        let head_bufs = q.into_iter().zip(k).zip(v).zip(kt).zip(scores);
+        let head_bufs = head_bufs.map(|((((q, k), v), kt), scores)| Mutex::new(HeadBufs { q, k, v, kt, scores })).collect();
+        let row_bufs = x.into_iter().zip(a).zip(work).zip(quant_q).zip(quant_s);
+        let row_bufs = row_bufs.map(|((((x, a), work), q), scales)| Mutex::new(RowBufs { x, a, work, q, scales })).collect();
         // The spare buffers of the layer-by-layer pass (`layer::NextKeys::Spare`), unused here.
         let input = LayerInput { q: &mut bytemuck::cast_slice_mut(&mut bufs.k_next[..(t * h).div_ceil(4)])[..t * h], scales: &mut bufs.v_next[..t] };
         Team {
