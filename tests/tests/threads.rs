@@ -9,12 +9,32 @@ use electra_engine::{Inputs, Model};
 
 fn run_with_threads(model: &Model<'_>, ids: &[u32], batch: usize, seq: usize, threads: usize) -> Vec<f32> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    pool.install(|| run(model, ids, batch, seq))
+}
+
+/// One pass on the current pool; the second and later batch rows have their last 3 keys masked.
+fn run(model: &Model<'_>, ids: &[u32], batch: usize, seq: usize) -> Vec<f32> {
     let mask: Vec<u32> = (0..ids.len()).map(|i| u32::from(i % seq < seq - 3 || i < seq)).collect();
     let inputs = Inputs { input_ids: ids, attention_mask: Some(&mask), token_type_ids: None, batch, seq, choices: 1 };
     let mut scratch = vec![0.0; model.scratch_len(batch, seq, 0)];
     let mut out = vec![0.0; model.output_len(batch, seq, 1)];
-    pool.install(|| model.forward(&inputs, &mut scratch, &mut out)).unwrap();
+    model.forward(&inputs, &mut scratch, &mut out).unwrap();
     out
+}
+
+/// The ELECTRA-small anchor converted with `wt`, or `None` (skipped) where `../shared` is absent.
+fn electra_small(wt: WeightType) -> Option<AlignedBytes> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
+    if !dir.join("model.safetensors").is_file() {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return None;
+    }
+    Some(AlignedBytes::from_slice(&convert(&Options::new(&dir, wt)).unwrap().bytes))
+}
+
+fn same_bits(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
 fn check(bytes: &AlignedBytes, batch: usize, seq: usize) {
@@ -27,7 +47,7 @@ fn check(bytes: &AlignedBytes, batch: usize, seq: usize) {
     for threads in [2, 3, 4] {
         let many = run_with_threads(&model, &ids, batch, seq, threads);
         assert!(
-            one.iter().zip(&many).all(|(a, b)| a.to_bits() == b.to_bits()),
+            same_bits(&one, &many),
             "{threads} threads differ from 1 ({} kernels)",
             model.kernels().name()
         );
@@ -36,14 +56,8 @@ fn check(bytes: &AlignedBytes, batch: usize, seq: usize) {
 
 #[test]
 fn electra_small_int8_is_thread_count_invariant() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
-    if !dir.join("model.safetensors").is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
-        eprintln!("SKIPPED: {} not found", dir.display());
-        return;
-    }
     for wt in [WeightType::Int8, WeightType::F32] {
-        let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, wt)).unwrap().bytes);
+        let Some(bytes) = electra_small(wt) else { return };
         check(&bytes, 2, 77);
         // One batch row: each thread transposes its own keys (`layer::keys_in_region`), in
         // chunks of 16 rows with a partial last block.
@@ -56,13 +70,7 @@ fn electra_small_int8_is_thread_count_invariant() {
 /// the same bits, not a hang.
 #[test]
 fn a_busy_pool_gives_the_same_outputs() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
-    if !dir.join("model.safetensors").is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
-        eprintln!("SKIPPED: {} not found", dir.display());
-        return;
-    }
-    let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, WeightType::Int8)).unwrap().bytes);
+    let Some(bytes) = electra_small(WeightType::Int8) else { return };
     let model = Model::from_bytes(&bytes).unwrap();
     let seq = 77;
     let ids: Vec<u32> = (0..seq).map(|i| (i as u32 * 7919 + 13) % model.config().vocab_size).collect();
@@ -75,13 +83,9 @@ fn a_busy_pool_gives_the_same_outputs() {
         blocked.recv().unwrap();
     });
     is_started.recv().unwrap();
-    let mask = vec![1u32; seq];
-    let inputs = Inputs { input_ids: &ids, attention_mask: Some(&mask), token_type_ids: None, batch: 1, seq, choices: 1 };
-    let mut scratch = vec![0.0; model.scratch_len(1, seq, 0)];
-    let mut busy = vec![0.0; model.output_len(1, seq, 1)];
-    pool.install(|| model.forward(&inputs, &mut scratch, &mut busy)).unwrap();
+    let busy = pool.install(|| run(&model, &ids, 1, seq));
     release.send(()).unwrap();
-    assert!(one.iter().zip(&busy).all(|(a, b)| a.to_bits() == b.to_bits()), "a busy pool differs from 1 thread");
+    assert!(same_bits(&one, &busy), "a busy pool differs from 1 thread");
 }
 
 /// Passes run from inside a parallel iterator (several inputs at once on one pool): the team
@@ -90,34 +94,16 @@ fn a_busy_pool_gives_the_same_outputs() {
 #[test]
 fn passes_inside_a_parallel_iterator_give_the_same_outputs() {
     use rayon::prelude::*;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/anchors/electra-small-disc");
-    if !dir.join("model.safetensors").is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but {} is missing", dir.display());
-        eprintln!("SKIPPED: {} not found", dir.display());
-        return;
-    }
-    let bytes = AlignedBytes::from_slice(&convert(&Options::new(&dir, WeightType::Int8)).unwrap().bytes);
+    let Some(bytes) = electra_small(WeightType::Int8) else { return };
     let model = Model::from_bytes(&bytes).unwrap();
     let seq = 64;
     let v = model.config().vocab_size;
     let inputs: Vec<Vec<u32>> = (0..6u32).map(|s| (0..seq as u32).map(|i| (i * 7919 + 13 + s * 101) % v).collect()).collect();
     let one: Vec<Vec<f32>> = inputs.iter().map(|ids| run_with_threads(&model, ids, 1, seq, 1)).collect();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    let many: Vec<Vec<f32>> = pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|ids| {
-                let mask = vec![1u32; seq];
-                let inputs = Inputs { input_ids: ids, attention_mask: Some(&mask), token_type_ids: None, batch: 1, seq, choices: 1 };
-                let mut scratch = vec![0.0; model.scratch_len(1, seq, 0)];
-                let mut out = vec![0.0; model.output_len(1, seq, 1)];
-                model.forward(&inputs, &mut scratch, &mut out).unwrap();
-                out
-            })
-            .collect()
-    });
+    let many: Vec<Vec<f32>> = pool.install(|| inputs.par_iter().map(|ids| run(&model, ids, 1, seq)).collect());
     for (a, b) in one.iter().zip(&many) {
-        assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()), "a pass inside par_iter differs from 1 thread");
+        assert!(same_bits(a, b), "a pass inside par_iter differs from 1 thread");
     }
 }
 
