@@ -131,6 +131,7 @@ pub struct Scratch<'s> {
     pub allowed: &'s mut [f32],
     /// [T, H] the next layer's keys and values, computed while other threads still read this
     /// layer's (swapped with `k`, `v` between layers). Empty without `std` (`layer::NextKeys`).
+    /// A pass on a thread team (`team`) keeps its quantized layer input there instead.
     pub k_next: &'s mut [f32],
     pub v_next: &'s mut [f32],
     /// The next layer's keys transposed, when the layer's threads transpose their own keys
