@@ -85,10 +85,9 @@ pub fn keys<'k>(
     for b in 0..batch {
         let mask_b = &mut allowed[b * kv_len..(b + 1) * kv_len];
         for (j, a) in mask_b.iter_mut().enumerate() {
-            let ok = match (cache_mask, attention_mask) {
-                (Some(m), _) => m[b * stride + j] != 0.0,
-                (None, Some(m)) => m[b * seq + j] != 0,
-                (None, None) => true,
+            let ok = match cache_mask {
+                Some(m) => m[b * stride + j] != 0.0,
+                None => attends(attention_mask, b * seq + j),
             };
             *a = if ok { 1.0 } else { 0.0 };
         }
@@ -106,16 +105,33 @@ pub fn keys<'k>(
     KeyValues { k, v, stride, kt, allowed, past, kv_len }
 }
 
+/// Whether token `i` of the inputs may be attended: its `attention_mask` is non-zero, or there is
+/// no mask.
+pub fn attends(attention_mask: Option<&[u32]>, i: usize) -> bool {
+    attention_mask.is_none_or(|m| m[i] != 0)
+}
+
+/// Absolute-position attention (scaled by 1/√D, with the causal rule of decoders) of query rows
+/// `q` whose first sits at position `first`, over `kv_len` keys (`kt` transposed in blocks, `v`
+/// rows), for the heads whose features are the `h` columns of `q`, `kt`, `v` and `ctx`: all of
+/// them, or a thread team member's (`team`).
+#[allow(clippy::too_many_arguments)]
+pub fn attend_absolute(c: &Config, h: usize, first: usize, q: &[f32], kt: &[f32], v: &[f32], kv_len: usize, allowed: &[f32], scores: &mut [f32], ctx: &mut [f32], kernels: Kernels) {
+    let d = c.head_dim();
+    // The causal rule: the query at absolute position p sees keys j ≤ p.
+    let limit = if c.is_decoder { first + 1 } else { kv_len };
+    let a = generic::Attention { q, kt, v, h, d, kv_len, scale: 1.0 / libm::sqrtf(d as f32), allowed, limit, causal: c.is_decoder };
+    kernels.attend(&a, scores, ctx);
+}
+
 /// `ctx = softmax(scores)·v` for the query rows `r0..r0 + n` of the `[batch·seq]` token rows
 /// (`q`, `scores` and `ctx` hold just those rows). Rows are independent: the result of a row
 /// does not depend on which other rows are computed with it.
 #[allow(clippy::too_many_arguments)]
 pub fn attend(c: &Config, distance: Option<&[f32]>, kv: &KeyValues<'_>, seq: usize, r0: usize, q: &[f32], scores: &mut [f32], ctx: &mut [f32], kernels: Kernels) {
     let h = c.hidden_size as usize;
-    let d = c.head_dim();
     let kv_len = kv.kv_len;
     let n = ctx.len() / h;
-    let scale = 1.0 / libm::sqrtf(d as f32);
     // One batch row at a time: rows r..end share their keys.
     let mut r = r0;
     while r < r0 + n {
@@ -127,13 +143,10 @@ pub fn attend(c: &Config, distance: Option<&[f32]>, kv: &KeyValues<'_>, seq: usi
         let allowed = &kv.allowed[b * kv_len..(b + 1) * kv_len];
         match distance {
             None => {
-                // The causal rule: the query at absolute position past + i sees keys j ≤ past + i.
-                let limit = if c.is_decoder { kv.past + i0 + 1 } else { kv_len };
                 let ktl = kt_len(h, kv_len);
                 let kt = &kv.kt[b * ktl..(b + 1) * ktl];
                 let v = &kv.v[b * kv.stride * h..];
-                let a = generic::Attention { q: q_rows, kt, v, h, d, kv_len, scale, allowed, limit, causal: c.is_decoder };
-                kernels.attend(&a, score_rows, ctx_rows);
+                attend_absolute(c, h, kv.past + i0, q_rows, kt, v, kv_len, allowed, score_rows, ctx_rows, kernels);
             }
             Some(dist) => {
                 for (u, (out, row)) in ctx_rows.chunks_exact_mut(h).zip(score_rows.chunks_exact_mut(kv_len)).enumerate() {

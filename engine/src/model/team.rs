@@ -39,10 +39,10 @@ use core::ops::Range;
 use super::weights::{LayerWeights, Linear, Matrix, Weights};
 use super::{attention, feed_forward, Inputs, Scratch};
 use crate::config::{Config, PositionEmbeddingType};
-use crate::kernels::float::generic::{self, kt_len};
+use crate::kernels::float::generic::kt_len;
 use crate::kernels::Kernels;
 use crate::ops::linear::{self, Prepared, QuantBuf};
-use crate::ops::parallel::{self, Lockstep};
+use crate::ops::parallel;
 use crate::Error;
 
 /// Row ranges start at multiples of 8 rows (the AVX-512 kernel's row block; AMX runs blocks of
@@ -129,10 +129,9 @@ struct Team<'s, 'w> {
     c: &'w Config,
     layers: Vec<LayerWeights<'w>>,
     kernels: Kernels,
-    /// Token rows T (= keys), hidden size, head size.
+    /// Token rows T (= keys), hidden size.
     t: usize,
     h: usize,
-    d: usize,
     allowed: &'s [f32],
     /// Member `u`'s token rows and output columns (its heads' `head·D..`).
     rows: Vec<Range<usize>>,
@@ -155,15 +154,9 @@ pub fn forward(w: &Weights<'_>, inputs: &Inputs<'_>, bufs: &mut Scratch<'_>, mem
     let (team, n) = (&team, members);
     parallel::team(
         n,
-        |u, lockstep| team.member(u, lockstep),
-        || {
-            // The pool could not start the others: the same phases, one member after another.
-            (0..n).for_each(|u| team.quantize_rows(u, 0));
-            for l in 0..team.layers.len() {
-                (0..n).for_each(|u| team.heads(u, l));
-                (0..n).for_each(|u| team.rows(u, l));
-            }
-        },
+        |u, lockstep| team.run(u..u + 1, || lockstep.wait()),
+        // The pool could not start the others: the same phases, one member after another.
+        || team.run(0..n, || {}),
     );
     Ok(())
 }
@@ -204,7 +197,7 @@ impl<'s, 'w> Team<'s, 'w> {
         // The key mask (`attention::keys` without a cache): 1.0 where a key may be attended.
         let allowed = &mut bufs.allowed[..t];
         for (j, a) in allowed.iter_mut().enumerate() {
-            *a = if inputs.attention_mask.is_none_or(|m| m[j] != 0) { 1.0 } else { 0.0 };
+            *a = if attention::attends(inputs.attention_mask, j) { 1.0 } else { 0.0 };
         }
         let by_cols = |f: &dyn Fn(usize) -> usize| cols.iter().map(|r| f(r.len())).collect::<Vec<_>>();
         let by_rows = |width: usize| rows.iter().map(|r| r.len() * width).collect::<Vec<_>>();
@@ -233,7 +226,6 @@ impl<'s, 'w> Team<'s, 'w> {
             kernels,
             t,
             h,
-            d,
             allowed,
             rows,
             cols,
@@ -244,24 +236,21 @@ impl<'s, 'w> Team<'s, 'w> {
         }
     }
 
-    /// Member `u`'s whole pass, in lockstep with the others.
-    fn member(&self, u: usize, lockstep: &Lockstep) {
-        self.quantize_rows(u, 0);
-        lockstep.wait();
+    /// The whole pass of `members` (one, in lockstep with the others through `wait`, or all of
+    /// them one after another), phase by phase.
+    fn run(&self, members: Range<usize>, wait: impl Fn()) {
+        for u in members.clone() {
+            self.quantize_for(u, 0, &mut lock(&self.row_bufs[u]));
+        }
+        wait();
         for l in 0..self.layers.len() {
-            self.heads(u, l);
-            lockstep.wait();
-            self.rows(u, l);
+            members.clone().for_each(|u| self.heads(u, l));
+            wait();
+            members.clone().for_each(|u| self.rows(u, l));
             if l + 1 < self.layers.len() {
-                lockstep.wait();
+                wait();
             }
         }
-    }
-
-    /// Quantizes member `u`'s rows of `x` for layer `l`'s Q, K and V.
-    fn quantize_rows(&self, u: usize, l: usize) {
-        let mut rb = lock(&self.row_bufs[u]);
-        self.quantize_for(u, l, &mut rb);
     }
 
     /// Member `u`'s rows of `x` quantized for layer `l`'s Q, K and V (which share their input)
@@ -277,7 +266,7 @@ impl<'s, 'w> Team<'s, 'w> {
 
     /// Layer `l`'s Q, K and V of member `u`'s heads for every row, then their attention.
     fn heads(&self, u: usize, l: usize) {
-        let (lw, c, h, t, d) = (&self.layers[l], self.c, self.h, self.t, self.d);
+        let (lw, c, h, t) = (&self.layers[l], self.c, self.h, self.t);
         let cols = self.cols[u].clone();
         let cw = cols.len();
         let mut hb = lock(&self.heads[u]);
@@ -293,14 +282,11 @@ impl<'s, 'w> Team<'s, 'w> {
         }
         self.kernels.keys_blocked(&hb.k[..t * cw], cw, &mut hb.kt[..kt_len(cw, t)]);
         let mut ctx = write(&self.ctx[u]);
-        let scale = 1.0 / libm::sqrtf(d as f32);
         let block = (hb.scores.len() / t).max(1);
         for i0 in (0..t).step_by(block) {
             let i1 = (i0 + block).min(t);
-            // The causal rule (`attention::attend`): the query at position i sees keys j ≤ i.
-            let limit = if c.is_decoder { i0 + 1 } else { t };
-            let a = generic::Attention { q: &hb.q[i0 * cw..i1 * cw], kt: &hb.kt[..], v: &hb.v[..t * cw], h: cw, d, kv_len: t, scale, allowed: self.allowed, limit, causal: c.is_decoder };
-            self.kernels.attend(&a, &mut hb.scores[..(i1 - i0) * t], &mut ctx[i0 * cw..i1 * cw]);
+            let (q, scores) = (&hb.q[i0 * cw..i1 * cw], &mut hb.scores[..(i1 - i0) * t]);
+            attention::attend_absolute(c, cw, i0, q, &hb.kt[..], &hb.v[..t * cw], t, self.allowed, scores, &mut ctx[i0 * cw..i1 * cw], self.kernels);
         }
     }
 
