@@ -274,7 +274,8 @@ mod team {
         M: Fn(usize, &Lockstep) + Sync,
         A: FnOnce() + Send,
     {
-        let lockstep = Lockstep::new(members.max(1));
+        let members = members.max(1);
+        let lockstep = Lockstep::new(members);
         let (joined, decision) = (AtomicUsize::new(0), AtomicU8::new(PENDING));
         let alone = Mutex::new(Some(alone));
         let start = |u: usize| {
@@ -318,7 +319,7 @@ mod team {
             let _member = Member(&lockstep);
             member(u, &lockstep);
         };
-        spread(0, members.max(1), &start);
+        spread(0, members, &start);
     }
 
     /// Runs `f(u)` for `u` in `lo..hi`, halving the range with `rayon::join` (the caller's thread
