@@ -224,7 +224,8 @@ mod team {
     /// Whether a [`team`] started here can expect the pool's other threads to be free: not when
     /// the calling worker has tasks of its own queued (a pass run from inside a parallel
     /// iterator, say), whose siblings are then likely keeping the other threads busy. A team
-    /// that finds them busy anyway waits [`START_TIMEOUT`] and runs alone.
+    /// that finds them busy anyway runs alone: at once if another team is starting at the same
+    /// time (passes run concurrently from several threads), otherwise after [`START_TIMEOUT`].
     pub fn pool_seems_free() -> bool {
         rayon_core::current_thread_has_pending_tasks() != Some(true)
     }
@@ -255,11 +256,45 @@ mod team {
     /// Set in `joined` once the first member stopped waiting: later members must not join.
     const CLOSED: usize = 1 << (usize::BITS - 1);
 
+    /// Teams whose first member is waiting for the others to start, and how many teams ever
+    /// began waiting (process-wide). Two teams starting at once on one pool each hold a worker
+    /// while waiting for the other's: neither starts until the timeout. So a first member that
+    /// finds another team waiting, or sees one begin to wait, runs its pass alone at once; the
+    /// two passes then run side by side, one per thread.
+    static WAITING: AtomicUsize = AtomicUsize::new(0);
+    static BEGUN: AtomicUsize = AtomicUsize::new(0);
+
+    /// A first member's place among the waiting teams, given up when it drops (decided or
+    /// unwound).
+    struct Waiting {
+        crowded_at_start: bool,
+        begun: usize,
+    }
+
+    impl Waiting {
+        fn enter() -> Self {
+            let crowded_at_start = WAITING.fetch_add(1, AcqRel) > 0;
+            Waiting { crowded_at_start, begun: BEGUN.fetch_add(1, AcqRel).wrapping_add(1) }
+        }
+
+        /// Another team was waiting when this one began, or has begun waiting since.
+        fn crowded(&self) -> bool {
+            self.crowded_at_start || BEGUN.load(Acquire) != self.begun
+        }
+    }
+
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            WAITING.fetch_sub(1, AcqRel);
+        }
+    }
+
     /// Runs `member(u, lockstep)` for every `u` in `0..members` at the same time, each on its own
     /// thread of the current rayon pool, the calling thread running member 0. Members wait for
     /// each other with `lockstep.wait()`, so all of them must run at once: if the pool has not
-    /// started the others within [`START_TIMEOUT`], the calling thread runs `alone()` instead and
-    /// the members that had started return without running. `member` must not use rayon itself
+    /// started the others within [`START_TIMEOUT`], or another team is starting at the same time
+    /// (see `WAITING`), the calling thread runs `alone()` instead and the members that had
+    /// started return without running. `member` must not use rayon itself
     /// (a member waiting in a join could pick up another member's start and wait for itself).
     pub fn team<M, A>(members: usize, member: M, alone: A)
     where
@@ -281,14 +316,16 @@ mod team {
         let start = |u: usize| {
             if u == 0 {
                 let deadline = Instant::now() + timeout;
+                let waiting = Waiting::enter();
                 loop {
                     let j = joined.load(Acquire);
                     if j == members - 1 {
                         decision.store(GO, Release);
                         break;
                     }
-                    if Instant::now() >= deadline && joined.compare_exchange(j, j | CLOSED, AcqRel, Acquire).is_ok() {
+                    if (waiting.crowded() || Instant::now() >= deadline) && joined.compare_exchange(j, j | CLOSED, AcqRel, Acquire).is_ok() {
                         decision.store(ALONE, Release);
+                        drop(waiting);
                         let alone = alone.lock().unwrap_or_else(|e| e.into_inner()).take();
                         if let Some(alone) = alone {
                             alone();
@@ -339,9 +376,30 @@ mod team {
         use std::sync::atomic::AtomicU64;
         use std::sync::mpsc;
 
+        /// The team tests one at a time: a team waiting to start in one test would make another
+        /// test's team run alone (`WAITING` is process-wide).
+        fn serial() -> std::sync::MutexGuard<'static, ()> {
+            static SERIAL: Mutex<()> = Mutex::new(());
+            SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        /// A pool of 2 threads whose second thread is blocked until the sender sends (or drops).
+        fn half_blocked_pool() -> (rayon::ThreadPool, mpsc::Sender<()>) {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+            let (release, blocked) = mpsc::channel::<()>();
+            let (started, is_started) = mpsc::channel::<()>();
+            pool.spawn(move || {
+                started.send(()).unwrap();
+                _ = blocked.recv();
+            });
+            is_started.recv().unwrap();
+            (pool, release)
+        }
+
         /// Members see each other's writes after a `wait`, phase after phase.
         #[test]
         fn members_move_in_lockstep() {
+            let _serial = serial();
             for threads in [2usize, 3, 4] {
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
                 let slots: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
@@ -371,14 +429,8 @@ mod team {
         /// A pool whose other thread is busy runs the pass alone rather than waiting forever.
         #[test]
         fn a_busy_pool_runs_alone() {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-            let (release, blocked) = mpsc::channel::<()>();
-            let (started, is_started) = mpsc::channel::<()>();
-            pool.spawn(move || {
-                started.send(()).unwrap();
-                blocked.recv().unwrap();
-            });
-            is_started.recv().unwrap();
+            let _serial = serial();
+            let (pool, release) = half_blocked_pool();
             let (ran, members) = (AtomicBool::new(false), AtomicUsize::new(0));
             pool.install(|| {
                 team_with_timeout(2, Duration::from_millis(5), |_, _| _ = members.fetch_add(1, Relaxed), || ran.store(true, Relaxed))
@@ -388,9 +440,40 @@ mod team {
             assert_eq!(members.load(Relaxed), 0);
         }
 
+        /// Two teams waiting to start at the same time (each pool's other thread is busy here, as
+        /// when two passes start at once on one pool) both run alone at once, long before their
+        /// start timeout.
+        #[test]
+        fn teams_starting_together_run_alone_at_once() {
+            let _serial = serial();
+            let (done, finished) = mpsc::channel::<usize>();
+            let mut releases = Vec::new();
+            for t in 0..2 {
+                let (pool, release) = half_blocked_pool();
+                releases.push(release);
+                let done = done.clone();
+                std::thread::spawn(move || {
+                    pool.install(|| team_with_timeout(2, Duration::from_secs(3600), |_, _| {}, || done.send(t).unwrap()))
+                });
+                if t == 0 {
+                    // The first team is waiting before the second begins.
+                    while WAITING.load(Acquire) == 0 {
+                        std::thread::yield_now();
+                    }
+                }
+            }
+            let mut alone: Vec<usize> = (0..2)
+                .map(|_| finished.recv_timeout(Duration::from_secs(60)).expect("a team kept waiting while another was starting"))
+                .collect();
+            alone.sort_unstable();
+            assert_eq!(alone, [0, 1]);
+            drop(releases);
+        }
+
         /// A member's panic reaches the caller instead of leaving the others waiting.
         #[test]
         fn a_panicking_member_does_not_hang_the_team() {
+            let _serial = serial();
             let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 pool.install(|| {
