@@ -84,8 +84,8 @@ impl GemmArgs {
     /// they are in L2 when the first row block multiplies them. The first row block alone
     /// would fetch them at the pace of its multiply-adds, two lines per 16 `vpdpbusd`, which
     /// does not hide the latency of weights that left the caches since the last pass; this loop
-    /// has many lines in flight at once. (A seq-128 pass on the Zen 5 machine: 0.94 of the time
-    /// without it; with every layer reading layer 0's weights, kept in cache, 0.90.)
+    /// has many lines in flight at once. (A seq-128 pass on the Zen 5 machine took 0.94–0.95 of
+    /// its time without it; with every layer reading layer 0's weights, kept in cache, 0.90–0.93.)
     fn warm(&self, p0: usize, p1: usize) {
         // SAFETY: p0 < p1 ≤ ⌈n/16⌉ panels of `panel_bytes` bytes lie inside `w`, which holds
         // `pack::packed_len(n, k)` = ⌈n/16⌉ · 16 · padded_k(k) bytes (`check_gemm_args`, the
